@@ -389,7 +389,7 @@ def test_the_five_figures_have_qualifier_and_bounds():
     assert counts.keys() == FIGURES.keys()
     for figure, (qualifier, stated, lower, upper) in FIGURES.items():
         c = counts[figure]
-        assert g.value(c, IKG.qualifier) == qualifier, figure
+        assert g.value(c, IKG.hasQualifier) == qualifier, figure
         assert number(g.value(c, IKG.statedValue)) == stated, figure
         assert number(g.value(c, IKG.lowerBound)) == lower, figure
         assert number(g.value(c, IKG.upperBound)) == upper, figure
