@@ -1,0 +1,386 @@
+"""OWL 2 DL sanity and ontology conventions: declarations, annotations, naming, metadata,
+alignments to CAMEO, ACLED and Wikidata."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import rdflib
+from rdflib import OWL, RDF, RDFS, SKOS, Literal, URIRef
+from rdflib.namespace import DCTERMS, Namespace
+
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+
+from .conftest import ARTICLE, IKG, TRIPLES_DIR, parse
+
+ONTOLOGY_IRI = URIRef("https://w3id.org/idlib-kg/ontology")
+VANN = Namespace("http://purl.org/vocab/vann/")
+CAMEO = Namespace("https://w3id.org/idlib-kg/scheme/cameo/")
+ACLED = Namespace("https://w3id.org/idlib-kg/scheme/acled/")
+WD = Namespace("http://www.wikidata.org/entity/")
+
+TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
+PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty)
+MAPPINGS = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
+LOGICAL = (RDFS.subClassOf, OWL.equivalentClass, OWL.disjointWith, RDFS.domain, RDFS.range,
+           RDFS.subPropertyOf, OWL.inverseOf, OWL.propertyChainAxiom, OWL.onProperty,
+           OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue, OWL.intersectionOf, OWL.unionOf,
+           OWL.oneOf, RDF.first, RDF.type, OWL.distinctMembers, OWL.members)
+
+# The OWL 2 datatype map (OWL 2 Structural Specification, section 4), plus rdfs:Literal.
+OWL2_DATATYPES = {XSD[n] for n in (
+    "decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger long int "
+    "short byte unsignedLong unsignedInt unsignedShort unsignedByte double float string "
+    "normalizedString token language Name NCName NMTOKEN boolean hexBinary base64Binary anyURI "
+    "dateTime dateTimeStamp").split()} | {RDFS.Literal, RDF.PlainLiteral, RDF.XMLLiteral, OWL.real,
+                                          OWL.rational, RDF.langString}
+
+# Wikidata identifiers the project may use: only those a public source was seen pairing with the
+# label (the `verified` rows of the project's Wikidata worksheet, wikidata-links.tsv in the shared
+# reference material, which tests must not read). Each comment names the label and the source
+# where the pairing was verified (repository@commit:path, or the site).
+VERIFIED_WIKIDATA = {
+    "Q43",  # Turkey: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/item_country.py (Turkey=Q43)
+    "Q159",  # Russia: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/item_country.py (Russia=Q159)
+    "Q858",  # Syria: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/item_country.py (Syria=Q858)
+    "Q131404661",  # Ba'athist Syria (Syrian Arab Republic...: SpocWiki/_Standards:Earth/Continent/Asia/Asia~West/Syria.md (replac...
+    "Q113519305",  # Government of Syria: SpocWiki/_Standards:Earth/Continent/Asia/Asia~West/Syria.md (execut...
+    "Q267276",  # Council of Ministers of Syria: SpocWiki/_Standards:Earth/Continent/Asia/Asia~West/Syria.md (has_ca...
+    "Q15462156",  # Government of Turkey: SpocWiki/_Standards:Earth/Continent/Europe/Europe~East/Turkey.md (e...
+    "Q12812333",  # Cabinet of Turkey: SpocWiki/_Standards:Earth/Continent/Europe/Europe~East/Turkey.md (h...
+    "Q274918",  # Grand National Assembly of Turkey: SpocWiki/_Standards:Earth/Continent/Europe/Europe~East/Turkey.md (l...
+    "Q233218",  # Idlib Governorate: SpocWiki/_Standards:Earth/Continent/Asia/Asia~West/Syria.md (contai...
+    "Q214064",  # Aleppo Governorate: SpocWiki/_Standards:Earth/Continent/Asia/Asia~West/Syria.md (WD~Ale...
+    "Q41183",  # Aleppo (city): SpocWiki/Asia-Syria@c16558b:Governorates~Syria/Aleppo,Gov/counties~...
+    "Q3766",  # Damascus: SpocWiki/_Standards:Earth/Continent/Asia/Asia~West/Syria.md (capita...
+    "Q3640",  # Ankara: SpocWiki/_Standards:Earth/Continent/Europe/Europe~East/Turkey.md (c...
+    "Q649",  # Moscow: SpocWiki/Europe-Russia:Russia~Central/Moscow_Oblast/City/Moscow,Cit...
+    "Q83274",  # Hatay Province (Turkish province on t...: SpocWiki/_Standards:Earth/Continent/Europe/Europe~East/Turkey.md (c...
+    "Q128978",  # Kilis Province: SpocWiki/_Standards:Earth/Continent/Europe/Europe~East/Turkey.md (c...
+    "Q7184",  # NATO: SpocWiki/_Standards:Society/Agent/Community/Organization/Internatio...
+    "Q167662",  # Secretary General of NATO: SpocWiki/_Standards:...Military_Alliance/NATO.md
+    "Q2060629",  # Presidential Administration of Russia...: SpocWiki/_Standards:Society/Politics/Government/Leader/Modern_Leade...
+    "Q40464",  # Agence France-Presse: find_string Q40464: table row 'http://www.wikidata.org/entity/Q4046...
+    "Q39259",  # Recep Tayyip Erdoğan: SpocWiki/_Standards:Earth/Continent/Europe/Europe~East/Turkey.md (h...
+    "Q57665",  # Jens Stoltenberg: everypolitician/everypolitician-data:data/Norway/Storting/sources/m...
+    "Q7747",  # Vladimir Putin: SpocWiki/_Standards:Society/Politics/Government/Leader/Modern_Leade...
+    "Q118725",  # Hafez al-Assad (context only): find_string/read_file id 71453285075 (+ older version id 7088239550...
+    "Q1922067",  # President of Turkey: SpocWiki/_Standards:Earth/Continent/Europe/Europe~East/Turkey.md (o...
+    "Q20988486",  # Minister of Foreign Affairs (of Turke...: everypolitician/everypolitician-data:data/Turkey/Assembly/sources/m...
+    "Q2430415",  # Prime Minister of Turkey (position; a...: everypolitician/everypolitician-data:data/Turkey/Assembly/sources/m...
+    "Q178810",  # Syrian civil war: Several unrelated repos pair Q178810 with the war: test fixture ite...
+    "Q86832624",  # Operation Spring Shield: find_string/read_file id 71453285075 (+ older version id 7088239550...
+    "Q79629688",  # Northwestern Syria offensive (2019–20...: find_string/read_file id 71453285075 (+ older version id 7088239550...
+    "Q18208094",  # Turkish involvement in the Syrian civ...: find_string/read_file id 71453285075 (+ older version id 7088239550...
+    "Q14746872",  # Syrian revolution (2011): find_string/read_file id 71453285075 (+ older version id 7088239550...
+    "Q70207089",  # 2019 Turkish offensive into northeast...: find_string/read_file id 71453285075 (+ older version id 7088239550...
+    "Q131404510",  # Fall of the Assad regime (2024, conte...: find_string/read_file id 71453285075 (+ older version id 7088239550...
+    "Q5",  # human: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/item.py (human = Q(5, 'human'))
+    "Q3624078",  # sovereign state: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/item.py (sovereign_state = Q(...
+    "Q6256",  # country: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/item.py (country_ = Q(6256, '...
+    "Q645883",  # military operation: Wikidata-JSON dump file (find_string id 56363239648): id Q645883, l...
+    "Q2380335",  # airstrike: find_string id 71000354287: { qid: 'Q2380335', label: 'airstrike', ...
+    "Q678146",  # bombardment: find_string id 71000354287: { qid: 'Q678146', label: 'bombardment' ...
+    "Q131569",  # treaty: find_string id 71408205073: { qid: 'Q131569', label: 'treaty', cate...
+    "Q178561",  # battle: ids 71408205073 ({qid:'Q178561', label:'battle'}), 48356556554 (Q_B...
+    "Q198",  # war: ids 71408205073 ({qid:'Q198', label:'war'}), 62211213568
+    "Q180684",  # military conflict: ids 48356556554 (Q_MILITARY_CONFLICT), 59448160558 ('military confl...
+    "Q831663",  # military campaign: id 68393796733 ('Q831663', // military campaign) (one source)
+    "Q13418847",  # historical event: id 68393796733 ('Q13418847', // historical event)
+    "Q1127126",  # military alliance: SpocWiki/_Standards:...NATO.md instance_of
+    "Q245065",  # intergovernmental organization: SpocWiki/_Standards:...NATO.md instance_of
+    "Q484652",  # international organization: SpocWiki/_Standards:...NATO.md instance_of
+    "Q515",  # city: SpocWiki/Asia-Syria Aleppo,City.md instance_of
+    "Q1549591",  # big city: SpocWiki/Asia-Syria Aleppo,City.md
+    "Q16127605",  # populated place in Syria: SpocWiki/Asia-Syria Aleppo,City.md instance_of
+    "P31",  # instance of: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P31 label 'insta...
+    "P279",  # subclass of: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P279 label 'subc...
+    "P17",  # country: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P17 label 'count...
+    "P585",  # point in time: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P585 label 'poin...
+    "P276",  # location: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P276 label 'loca...
+    "P710",  # participant: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P710 label 'part...
+    "P1344",  # participant in: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P1344 label 'par...
+    "P1480",  # sourcing circumstances: shared REFERENCE.md, "Properties (verified)" (not a row of wikidata-links.tsv)
+    "P1120",  # number of deaths: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P1120 label 'num...
+    "P1339",  # number of injured: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P1339 label 'num...
+    "P580",  # start time: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P580 label 'star...
+    "P582",  # end time: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P582 label 'end ...
+    "P625",  # coordinate location: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P625 label 'coor...
+    "P6",  # head of government: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P6 label 'head o...
+    "P35",  # head of state: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P35 label 'head ...
+    "P39",  # position held: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P39 label 'posit...
+    "P1308",  # position holder: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P1308 label 'pos...
+    "P463",  # member of: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P463 label 'memb...
+    "P131",  # located in the administrative territo...: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P131 label 'loca...
+    "P361",  # part of: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P361 label 'part...
+    "P527",  # has part(s): IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P527 label 'has ...
+    "P1891",  # signatory: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P1891 label 'sig...
+    "P8031",  # perpetrator: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P8031 label 'per...
+    "P1343",  # described by source: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P1343 label 'des...
+    "P607",  # participated in conflict: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P607 label 'part...
+    "P793",  # significant event: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P793 label 'sign...
+    "P159",  # headquarters location: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P159 label 'head...
+    "P36",  # capital: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P36 label 'capit...
+    "P828",  # has cause: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P828 label 'has ...
+    "P1542",  # has effect: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P1542 label 'has...
+    "P749",  # parent organization or unit: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P749 label 'pare...
+    "P355",  # child organization or unit: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P355 label 'chil...
+    "P27",  # country of citizenship: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P27 label 'count...
+    "P106",  # occupation: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P106 label 'occu...
+    "P1906",  # office held by head of state: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P1906 label 'off...
+    "P1313",  # office held by head of government: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P1313 label 'off...
+    "P155",  # follows: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P155 label 'foll...
+    "P156",  # followed by: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P156 label 'foll...
+    "P571",  # inception: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P571 label 'ince...
+    "P921",  # main subject: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P921 label 'main...
+    "P123",  # publisher: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P123 label 'publ...
+    "P50",  # author: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P50 label 'author')
+    "P577",  # publication date: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P577 label 'publ...
+    "P1476",  # title: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P1476 label 'tit...
+    "P854",  # reference URL: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P854 label 'refe...
+    "P248",  # stated in: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P248 label 'stat...
+    "P813",  # retrieved: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P813 label 'retr...
+    "P7153",  # significant place: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P7153 label 'sig...
+    "P1001",  # applies to jurisdiction: IBM/kif@4ce99d0:kif_lib/vocabulary/wd/property.py (P1001 label 'app...
+}
+
+
+def minted(g: rdflib.Graph) -> list[URIRef]:
+    return sorted({s for s in g.subjects() if isinstance(s, URIRef) and str(s).startswith(str(IKG))}, key=str)
+
+
+def types_of(g, t) -> set:
+    return {o for o in g.objects(t, RDF.type) if o in TERM_TYPES}
+
+
+def test_every_minted_term_is_declared_with_exactly_one_kind(ontology):
+    problems = {str(t): sorted(map(str, types_of(ontology, t))) for t in minted(ontology)
+                if len(types_of(ontology, t)) != 1}
+    assert not problems, f"ikg: terms need exactly one of Class/ObjectProperty/DatatypeProperty/AnnotationProperty/NamedIndividual: {problems}"
+
+
+def test_every_ikg_iri_used_is_declared(ontology_and_schemes):
+    used = {t for triple in ontology_and_schemes for t in triple
+            if isinstance(t, URIRef) and str(t).startswith(str(IKG))}
+    undeclared = sorted(str(t) for t in used if not types_of(ontology_and_schemes, t))
+    assert not undeclared, f"ikg: IRIs used but not declared (typo?): {undeclared}"
+
+
+@pytest.mark.parametrize("annotation", [RDFS.label, SKOS.definition, RDFS.isDefinedBy], ids=lambda p: p.n3())
+def test_every_minted_term_has_label_definition_and_is_defined_by(ontology, annotation):
+    missing = [str(t) for t in minted(ontology) if (t, annotation, None) not in ontology]
+    assert not missing, f"minted terms without {annotation.n3()}: {missing}"
+
+
+def test_minted_terms_are_defined_by_the_ontology(ontology):
+    wrong = [str(t) for t in minted(ontology) if ontology.value(t, RDFS.isDefinedBy) != ONTOLOGY_IRI]
+    assert not wrong
+
+
+def test_labels_and_definitions_are_english_strings(ontology):
+    for t in minted(ontology):
+        for p in (RDFS.label, SKOS.definition):
+            for value in ontology.objects(t, p):
+                assert isinstance(value, Literal) and value.language == "en", f"{t} {p.n3()} {value!r}"
+
+
+def test_properties_have_domain_and_range_or_say_why_not(ontology):
+    problems = []
+    for t in minted(ontology):
+        if not types_of(ontology, t) & set(PROPERTY_TYPES):
+            continue
+        comments = " ".join(str(c) for c in ontology.objects(t, RDFS.comment)).lower()
+        for axiom, word in ((RDFS.domain, "domain"), (RDFS.range, "range")):
+            inherited = any((sup, axiom, None) in ontology for sup in ontology.objects(t, RDFS.subPropertyOf))
+            via_inverse = any((inv, RDFS.range if axiom == RDFS.domain else RDFS.domain, None) in ontology
+                              for inv in set(ontology.objects(t, OWL.inverseOf)) | set(ontology.subjects(OWL.inverseOf, t)))
+            if (t, axiom, None) not in ontology and not inherited and not via_inverse and word not in comments:
+                problems.append(f"{t} has no rdfs:{word} and no rdfs:comment saying why")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_minted_class_or_property_is_unconnected(ontology):
+    """Each class/property takes part in a logical axiom (its own or another term's) or is used
+    by the data (article.ttl, wikidata-links.ttl): nothing is declared and left dangling."""
+    data = rdflib.Graph()
+    for name in ("article.ttl", "wikidata-links.ttl"):
+        if (TRIPLES_DIR / name).is_file():
+            data += parse(TRIPLES_DIR / name)
+    used_by_data = set(data.predicates()) | set(data.objects(None, RDF.type))
+    unconnected = []
+    for t in minted(ontology):
+        if not types_of(ontology, t) & {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty}:
+            continue
+        own_axiom = any(p in LOGICAL and p != RDF.type for p in ontology.predicates(t, None))
+        referenced = any(s != t and p in LOGICAL for s, p in ontology.subject_predicates(t))
+        if not (own_axiom or referenced or t in used_by_data):
+            unconnected.append(str(t))
+    assert not unconnected, f"terms no axiom and no data uses: {unconnected}"
+
+
+def test_inverse_properties_are_declared_object_properties(ontology):
+    for a, b in ontology.subject_objects(OWL.inverseOf):
+        for p in (a, b):
+            assert (p, RDF.type, OWL.ObjectProperty) in ontology, f"{p} is in owl:inverseOf but not declared"
+
+
+def test_every_predicate_used_is_declared(ontology_and_schemes):
+    """OWL 2 DL needs every property declared; reused ones are declared, not imported."""
+    builtin = {str(RDF), str(RDFS), str(OWL)}
+    declared = {s for t in (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+                for s in ontology_and_schemes.subjects(RDF.type, t)}
+    undeclared = sorted({str(p) for p in ontology_and_schemes.predicates()
+                         if not any(str(p).startswith(ns) for ns in builtin) and p not in declared})
+    assert not undeclared, f"properties used without a declaration: {undeclared}"
+
+
+def test_classes_used_in_axioms_are_declared(ontology_and_schemes):
+    g = ontology_and_schemes
+    classes = set(g.subjects(RDF.type, OWL.Class)) | {OWL.Thing, OWL.Nothing}
+    datatypes = set(g.subjects(RDF.type, RDFS.Datatype)) | OWL2_DATATYPES
+    problems = []
+    for p in (RDFS.subClassOf, OWL.equivalentClass, OWL.disjointWith, OWL.someValuesFrom, OWL.allValuesFrom):
+        for o in g.objects(None, p):
+            if isinstance(o, URIRef) and o not in classes and o not in datatypes:
+                problems.append(f"{o} ({p.n3()})")
+    for prop, c in g.subject_objects(RDFS.range):
+        if isinstance(c, URIRef) and c not in classes and c not in datatypes:
+            problems.append(f"{c} (range of {prop})")
+    for prop, c in g.subject_objects(RDFS.domain):
+        if isinstance(c, URIRef) and c not in classes:
+            problems.append(f"{c} (domain of {prop})")
+    assert not problems, f"undeclared classes or datatypes outside the OWL 2 datatype map: {sorted(set(problems))}"
+
+
+def test_datatype_properties_have_no_iri_values_and_object_properties_no_literals(ontology_and_schemes):
+    g = ontology_and_schemes + (parse(ARTICLE) if ARTICLE.is_file() else rdflib.Graph())
+    obj = set(g.subjects(RDF.type, OWL.ObjectProperty))
+    dat = set(g.subjects(RDF.type, OWL.DatatypeProperty))
+    bad = [f"{s} {p} {o}" for s, p, o in g
+           if (p in obj and isinstance(o, Literal)) or (p in dat and not isinstance(o, Literal))]
+    assert not bad, bad[:20]
+
+
+def test_the_article_uses_only_declared_properties_and_classes(ontology_and_schemes, article):
+    g = ontology_and_schemes
+    declared_props = {s for t in (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+                      for s in g.subjects(RDF.type, t)}
+    declared_classes = set(g.subjects(RDF.type, OWL.Class))
+    builtin = (str(RDF), str(RDFS), str(OWL))
+    props = sorted({str(p) for p in article.predicates() if p not in declared_props and not str(p).startswith(builtin)})
+    classes = sorted({str(c) for c in article.objects(None, RDF.type) if c not in declared_classes and not str(c).startswith(builtin)})
+    assert not props, f"the article uses undeclared properties: {props}"
+    assert not classes, f"the article uses undeclared classes: {classes}"
+
+
+NAMING = {
+    OWL.Class: re.compile(r"^[A-Z][A-Za-z0-9]*$"),
+    OWL.NamedIndividual: re.compile(r"^[A-Z][A-Za-z0-9]*$"),
+    OWL.ObjectProperty: re.compile(r"^[a-z][A-Za-z0-9]*$"),
+    OWL.DatatypeProperty: re.compile(r"^[a-z][A-Za-z0-9]*$"),
+    OWL.AnnotationProperty: re.compile(r"^[a-z][A-Za-z0-9]*$"),
+}
+
+
+def test_classes_are_upper_camel_case_and_properties_lower_camel_case(ontology):
+    bad = []
+    for t in minted(ontology):
+        name = str(t)[len(str(IKG)):]
+        for kind in types_of(ontology, t):
+            if not NAMING[kind].match(name):
+                bad.append(f"{name} ({kind.n3()})")
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("prop", [DCTERMS.title, DCTERMS.description, OWL.versionIRI, OWL.versionInfo,
+                                  DCTERMS.license, DCTERMS.created, DCTERMS.modified, DCTERMS.creator,
+                                  VANN.preferredNamespacePrefix, VANN.preferredNamespaceUri],
+                         ids=lambda p: p.n3())
+def test_ontology_metadata_is_present(ontology, prop):
+    assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in ontology
+    assert ontology.value(ONTOLOGY_IRI, prop) is not None, f"the ontology header lacks {prop.n3()}"
+
+
+def test_vann_metadata_matches_the_namespace(ontology):
+    assert str(ontology.value(ONTOLOGY_IRI, VANN.preferredNamespacePrefix)) == "ikg"
+    assert str(ontology.value(ONTOLOGY_IRI, VANN.preferredNamespaceUri)) == str(IKG)
+    version = str(ontology.value(ONTOLOGY_IRI, OWL.versionInfo))
+    assert str(ontology.value(ONTOLOGY_IRI, OWL.versionIRI)).endswith("/" + version)
+
+
+def test_cameo_notations_are_strings_that_keep_leading_zeros(ontology_and_schemes):
+    g = ontology_and_schemes
+    concepts = [c for c in g.subjects(SKOS.inScheme, URIRef("https://w3id.org/idlib-kg/scheme/cameo"))]
+    assert len(concepts) > 100
+    for c in concepts:
+        notation = g.value(c, SKOS.notation)
+        assert isinstance(notation, Literal), f"{c} has no skos:notation"
+        assert notation.datatype in (None, XSD.string), f"{c} notation {notation!r} must be a string"
+        assert str(notation) == str(c)[len(str(CAMEO)):], f"{c} notation {notation} differs from its IRI"
+    assert str(g.value(CAMEO["016"], SKOS.notation)) == "016"
+    assert str(g.value(CAMEO["0256"], SKOS.notation)) == "0256"
+
+
+EXPECTED_ALIGNMENTS = [
+    (IKG.Denial, SKOS.closeMatch, CAMEO["016"]),
+    (IKG.CeasefireViolation, SKOS.closeMatch, CAMEO["196"]),
+    (IKG.Airstrike, SKOS.closeMatch, CAMEO["195"]),
+    (IKG.Airstrike, SKOS.closeMatch, ACLED["air-drone-strike"]),
+    (IKG.Airstrike, SKOS.exactMatch, WD.Q2380335),
+    (IKG.AttackOnCivilians, SKOS.closeMatch, ACLED["violence-against-civilians"]),
+    (IKG.Agreement, SKOS.closeMatch, ACLED["agreement"]),
+    (IKG.Agreement, SKOS.closeMatch, WD.Q131569),
+    (IKG.PhoneCall, SKOS.closeMatch, CAMEO["041"]),
+    (IKG.Call, SKOS.closeMatch, CAMEO["0256"]),
+    (IKG.Warning, SKOS.closeMatch, CAMEO["138"]),
+    (IKG.Condemnation, SKOS.closeMatch, CAMEO["111"]),
+    (IKG.MilitaryOperation, SKOS.exactMatch, WD.Q645883),
+    (IKG.State, SKOS.closeMatch, WD.Q3624078),
+    (IKG.perpetrator, SKOS.closeMatch, WD.P8031),
+    (IKG.numberKilled, SKOS.closeMatch, WD.P1120),
+    (IKG.party, SKOS.closeMatch, WD.P1891),
+    (IKG.hasQualifier, SKOS.closeMatch, WD.P1480),
+]
+
+
+@pytest.mark.parametrize("triple", EXPECTED_ALIGNMENTS, ids=lambda t: f"{t[0].fragment}-{t[2].split('/')[-1]}")
+def test_alignment_to_cameo_acled_and_wikidata_is_present(ontology_and_schemes, triple):
+    assert triple in ontology_and_schemes
+
+
+def test_alignments_to_our_schemes_point_to_defined_concepts(ontology_and_schemes):
+    g = ontology_and_schemes
+    concepts = set(g.subjects(RDF.type, SKOS.Concept))
+    dangling = sorted({str(o) for p in MAPPINGS for o in g.objects(None, p)
+                       if str(o).startswith("https://w3id.org/idlib-kg/scheme/") and o not in concepts})
+    assert not dangling, f"mappings to concepts that event-types.ttl does not define: {dangling}"
+
+
+def _wikidata_ids(g: rdflib.Graph) -> set[str]:
+    ids = set()
+    for t in (t for triple in g for t in triple):
+        if isinstance(t, URIRef):
+            m = re.match(r"^http://www\.wikidata\.org/(?:entity|prop/direct|prop|wiki)/([QP]\d+)$", str(t))
+            if m:
+                ids.add(m.group(1))
+    return ids
+
+
+def test_ontology_uses_only_verified_wikidata_ids(ontology_and_schemes):
+    ids = _wikidata_ids(ontology_and_schemes)
+    assert ids, "the ontology should align to Wikidata"
+    assert not ids - VERIFIED_WIKIDATA, f"unverified Wikidata ids: {sorted(ids - VERIFIED_WIKIDATA)}"
+
+
+@pytest.mark.parametrize("name", ["article.ttl", "wikidata-links.ttl"])
+def test_data_uses_only_verified_wikidata_ids(name):
+    path = TRIPLES_DIR / name
+    if not path.is_file():
+        pytest.skip(f"triples/{name} does not exist yet")
+    ids = _wikidata_ids(parse(path))
+    assert not ids - VERIFIED_WIKIDATA, f"unverified Wikidata ids in {name}: {sorted(ids - VERIFIED_WIKIDATA)}"
+
+
+def test_reused_vocabularies_are_not_imported(ontology):
+    assert not list(ontology.objects(ONTOLOGY_IRI, OWL.imports))

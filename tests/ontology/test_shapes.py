@@ -1,0 +1,195 @@
+"""SHACL shapes (ontology/shapes.ttl): good data conforms, each kind of mistake is reported with a
+message for people on the right node; text spans match article.txt."""
+
+from __future__ import annotations
+
+import pytest
+import rdflib
+from rdflib import RDF, Literal, URIRef
+from rdflib.namespace import Namespace
+
+from .conftest import ARTICLE_TEXT, MINI, SH, parse, violations
+
+NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
+B = "https://w3id.org/idlib-kg/id/broken/"
+
+BROKEN = """
+@prefix ikg:  <https://w3id.org/idlib-kg/ontology#> .
+@prefix ikr:  <https://w3id.org/idlib-kg/id/broken/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd:  <http://www.w3.org/2001/XMLSchema#> .
+@prefix sem:  <http://semanticweb.cs.vu.nl/2009/11/sem/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix nif:  <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#> .
+@prefix gaf:  <http://groundedannotationframework.org/gaf#> .
+@prefix role: <https://w3id.org/idlib-kg/scheme/role/> .
+
+<https://w3id.org/idlib-kg/id/broken/text#char=0,5> nif:beginIndex "0"^^xsd:nonNegativeInteger ;
+    nif:endIndex "5"^^xsd:nonNegativeInteger ; nif:anchorOf "Words" .
+
+ikr:unlabelled a ikg:State .
+ikr:twice a ikg:State ; rdfs:label "Twice"@en , "Zweimal"@de .
+ikr:numbered a ikg:State ; rdfs:label 42 .
+ikr:land-a a ikg:State ; rdfs:label "Land A"@en .
+ikr:army-a a ikg:ArmedForces ; rdfs:label "Army A"@en ; ikg:forcesOf ikr:land-a .
+ikr:unit-a a ikg:MilitaryUnit ; rdfs:label "Unit A"@en ; ikg:forcesOf ikr:land-a .
+
+ikr:count-without-value a ikg:QualifiedCount ; rdfs:label "hundreds"@en ;
+    ikg:statedFigure "hundreds" ; ikg:hasQualifier ikg:Vague .
+ikr:count-bounds-swapped a ikg:QualifiedCount ; rdfs:label "between"@en ;
+    ikg:statedFigure "between 10 and 5" ; ikg:hasQualifier ikg:Exactly ; ikg:lowerBound 10 ; ikg:upperBound 5 .
+ikr:count-text-value a ikg:QualifiedCount ; rdfs:label "1,300"@en ;
+    ikg:statedFigure "1,300" ; ikg:hasQualifier ikg:Exactly ; ikg:statedValue "1,300" .
+
+ikr:act a ikg:Statement ; rdfs:label "a statement"@en ; ikg:speaker ikr:land-a ; sem:hasTime ikr:time-ok .
+ikr:silent-act a ikg:Statement ; rdfs:label "a statement without speaker or time"@en .
+ikr:claim-without-claimant a ikg:Claim ; rdfs:label "claim"@en ; ikg:polarity ikg:Negative ;
+    prov:wasGeneratedBy ikr:act ; gaf:denotedBy <https://w3id.org/idlib-kg/id/broken/text#char=0,5> .
+ikr:claim-bare a ikg:Claim ; rdfs:label "bare claim"@en ; ikg:claimant ikr:land-a ; ikg:polarity ikg:Certain .
+
+ikr:time-ok a ikg:TimeExpression ; rdfs:label "Thursday"@en ; ikg:timePhrase "Thursday" ;
+    sem:hasEarliestBeginTimeStamp "2020-02-27T00:00:00+03:00"^^xsd:dateTime .
+ikr:time-not-a-date a ikg:TimeExpression ; rdfs:label "last Thursday"@en ; ikg:timePhrase "last Thursday" ;
+    sem:hasEarliestBeginTimeStamp "last Thursday"^^xsd:dateTime .
+ikr:time-plain-string a ikg:TimeExpression ; rdfs:label "Friday"@en ; ikg:timePhrase "Friday" ;
+    sem:hasLatestEndTimeStamp "2020-02-28" .
+ikr:time-unresolved a ikg:TimeExpression ; rdfs:label "some day"@en ; ikg:timePhrase "some day" .
+ikr:time-no-phrase a ikg:TimeExpression ; rdfs:label "no phrase"@en ; time:inXSDDate "2020-02-28"^^xsd:date .
+
+ikr:role-bare a ikg:ClaimedRole ; rdfs:label "role"@en ; ikg:roleAgent ikr:land-a , ikr:army-a .
+ikr:tenure-bare a ikg:Tenure ; rdfs:label "tenure"@en .
+ikr:deal a ikg:Agreement ; rdfs:label "deal"@en ; ikg:party ikr:land-a .
+ikr:friendly-fire a ikg:Attack ; rdfs:label "friendly fire"@en ; ikg:perpetrator ikr:army-a ; ikg:target ikr:unit-a .
+
+<https://w3id.org/idlib-kg/id/broken/text#char=9,3> nif:beginIndex 9 ; nif:endIndex "3"^^xsd:nonNegativeInteger .
+<https://w3id.org/idlib-kg/id/broken/text#char=1,4> nif:beginIndex "1"^^xsd:nonNegativeInteger ;
+    nif:endIndex "6"^^xsd:nonNegativeInteger ; nif:anchorOf "abc" .
+"""
+
+# (focus node, words the message must contain)
+EXPECTED = [
+    ("unlabelled", "must have exactly one rdfs:label"),
+    ("twice", "must have exactly one rdfs:label"),
+    ("numbered", "must be a string or a language-tagged string"),
+    ("count-without-value", "A qualified count has no value"),
+    ("count-bounds-swapped", "ikg:lowerBound is greater than ikg:upperBound"),
+    ("count-text-value", "ikg:statedValue must be one number"),
+    ("claim-without-claimant", "A claim needs at least one ikg:claimant"),
+    ("claim-bare", "must say which speech act put it forward"),
+    ("claim-bare", "must point to the text that states it"),
+    ("claim-bare", "The polarity of a claim is ikg:Positive or ikg:Negative"),
+    ("silent-act", "A speech act needs an ikg:speaker"),
+    ("silent-act", "A speech act needs sem:hasTime"),
+    ("time-not-a-date", "sem:hasEarliestBeginTimeStamp must be one valid xsd:dateTime"),
+    ("time-plain-string", "sem:hasLatestEndTimeStamp must be one valid xsd:dateTime"),
+    ("time-unresolved", "A time expression is not resolved"),
+    ("time-no-phrase", "A time expression needs ikg:timePhrase"),
+    ("role-bare", "exactly one ikg:roleAgent"),
+    ("role-bare", "exactly one ikg:roleInEvent"),
+    ("role-bare", "exactly one sem:roleType"),
+    ("tenure-bare", "exactly one ikg:holder"),
+    ("tenure-bare", "exactly one ikg:positionHeld"),
+    ("deal", "at least two ikg:party"),
+    ("friendly-fire", "An attack needs sem:hasTime"),
+    ("friendly-fire", "forces of the same state"),
+    ("text#char=9,3", "nif:beginIndex must be smaller than its nif:endIndex"),
+    ("text#char=9,3", "exactly one nif:beginIndex, an xsd:nonNegativeInteger"),
+    ("text#char=9,3", "A text span needs nif:anchorOf"),
+    ("text#char=1,4", "does not match its nif:beginIndex/nif:endIndex (1,6)"),
+    ("text#char=1,4", "The span's nif:anchorOf has 3 characters but its offsets cover 5"),
+]
+
+
+@pytest.fixture(scope="module")
+def broken_report(validate):
+    g = rdflib.Graph().parse(data=BROKEN.replace("@prefix gaf:", "@prefix time: <http://www.w3.org/2006/time#> .\n@prefix gaf:"),
+                             format="turtle")
+    conforms, results, _ = validate(g)
+    return conforms, violations(results)
+
+
+def test_the_hand_made_graph_conforms(validate):
+    conforms, results, text = validate(parse(MINI))
+    assert conforms, text
+    assert not violations(results, SH.Warning), text
+
+
+def _summary(found: set[tuple[str, str]]) -> str:
+    by_message: dict[str, list[str]] = {}
+    for focus, message in sorted(found):
+        by_message.setdefault(message, []).append(focus)
+    return "\n".join(f"{len(nodes)} x {message}\n    e.g. {', '.join(nodes[:3])}"
+                     for message, nodes in sorted(by_message.items()))
+
+
+@pytest.fixture(scope="module")
+def article_report(validate, article):
+    return validate(article)
+
+
+def test_the_article_conforms(article_report):
+    conforms, results, _ = article_report
+    assert conforms, "the article breaks the shapes:\n" + _summary(violations(results))
+
+
+def test_the_article_has_no_shape_warnings(article_report):
+    _, results, _ = article_report
+    assert not violations(results, SH.Warning), _summary(violations(results, SH.Warning))
+
+
+def test_a_broken_graph_does_not_conform(broken_report):
+    conforms, _ = broken_report
+    assert conforms is False
+
+
+@pytest.mark.parametrize("focus,words", EXPECTED, ids=[f"{f}: {w[:40]}" for f, w in EXPECTED])
+def test_each_mistake_is_reported_on_its_node_with_a_message_for_people(broken_report, focus, words):
+    _, found = broken_report
+    messages = [m for f, m in found if f == B + focus]
+    assert any(words in m for m in messages), f"no message with {words!r} for ikr:{focus}; got {messages}"
+
+
+@pytest.mark.parametrize("focus", ["land-a", "army-a", "unit-a", "act", "time-ok"])
+def test_correct_resources_in_the_broken_graph_are_not_reported(broken_report, focus):
+    _, found = broken_report
+    assert not [m for f, m in found if f == B + focus]
+
+
+def test_text_spans_need_no_label(broken_report):
+    _, found = broken_report
+    assert not [m for f, m in found if f == B + "text#char=0,5"]
+
+
+def test_every_constraint_has_a_message(shapes):
+    """Property shapes and SPARQL constraints each carry an English sh:message."""
+    nodes = set(shapes.subjects(SH.path, None)) | set(shapes.subjects(RDF.type, SH.SPARQLConstraint))
+    nodes |= {s for s in shapes.subjects(SH["or"], None)}
+    missing = [str(n) for n in nodes if not any(isinstance(m, Literal) and m.language == "en"
+                                                for m in shapes.objects(n, SH.message))]
+    # A property shape nested in an sh:or list is a condition, not a constraint of its own.
+    in_or = {n for lst in shapes.objects(None, SH["or"]) for n in rdflib.collection.Collection(shapes, lst)}
+    missing = [n for n in missing if URIRef(n) not in in_or and rdflib.BNode(n) not in in_or]
+    assert not missing, missing
+
+
+def test_span_anchors_are_the_article_text_at_their_offsets(article):
+    text = ARTICLE_TEXT.read_text(encoding="utf-8")
+    spans = list(article.subjects(NIF.beginIndex, None))
+    assert spans
+    wrong = []
+    for span in spans:
+        b, e = int(article.value(span, NIF.beginIndex)), int(article.value(span, NIF.endIndex))
+        anchor = article.value(span, NIF.anchorOf)
+        whole = article.value(span, NIF.isString)
+        if anchor is not None and str(anchor) != text[b:e]:
+            wrong.append(f"{span}: {str(anchor)!r} != {text[b:e]!r}")
+        if whole is not None and str(whole) != text[b:e]:
+            wrong.append(f"{span}: nif:isString is not article.txt[{b}:{e}]")
+    assert not wrong, "\n".join(wrong[:20])
+
+
+def test_every_mention_points_to_a_described_span(article):
+    GAF = Namespace("http://groundedannotationframework.org/gaf#")
+    targets = set(article.objects(None, GAF.denotedBy))
+    undescribed = sorted(str(t) for t in targets if (t, NIF.beginIndex, None) not in article)
+    assert not undescribed, f"gaf:denotedBy targets without nif:beginIndex: {undescribed[:20]}"
