@@ -1,0 +1,79 @@
+"""Explicit configuration: one Settings value built from the command line (or by tests).
+
+Nothing reads the environment behind the caller's back except the update token, which
+may come from IDLIB_KG_UPDATE_TOKEN so it does not show up in `ps` output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_BASE_IRI = "https://w3id.org/idlib-kg/"
+UPDATE_TOKEN_ENV = "IDLIB_KG_UPDATE_TOKEN"
+
+
+def default_workers() -> int:
+    """One query worker per CPU, at least two so one slow query never blocks the rest."""
+    return max(2, os.cpu_count() or 2)
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    store_path: Path | None = None          # None: in-memory store, loaded at start-up
+    load_files: list[Path] = field(default_factory=list)  # extra files (--load)
+    workers: int = field(default_factory=default_workers)  # query worker processes
+    http_threads: int = 0                   # 0: derived from workers
+    timeout: float = 30.0                   # seconds per query
+    max_rows: int = 10_000                  # result rows (or triples) before truncation
+    max_body_bytes: int = 1_000_000         # POST bodies
+    allow_service: tuple[str, ...] = ()     # SERVICE IRIs allowed; "*" = public endpoints
+    allow_load: tuple[str, ...] = ()        # LOAD IRIs allowed in /update
+    update_token: str | None = None         # None: /update is off
+    base_iri: str = DEFAULT_BASE_IRI
+    cache_entries: int = 256                # LRU result cache size (0 disables)
+    backend_url: str | None = None          # for the UI: an external endpoint to point at
+
+    @property
+    def update_enabled(self) -> bool:
+        return bool(self.update_token)
+
+    def threads(self) -> int:
+        return self.http_threads or max(8, 2 * self.workers)
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    """Options every command that opens the store shares (serve, query, ...)."""
+    parser.add_argument("--store", type=Path, metavar="PATH",
+                        help="on-disk store directory, loaded once and reused (default: in memory)")
+    parser.add_argument("--load", type=Path, action="append", default=[], metavar="FILE",
+                        help="extra RDF file to load (.ttl .nt .nq .trig .jsonld .rdf .owl .xml); "
+                             "may be repeated")
+    parser.add_argument("--base-iri", default=DEFAULT_BASE_IRI, metavar="IRI",
+                        help=f"persistent base IRI served by this server (default {DEFAULT_BASE_IRI})")
+    parser.add_argument("--max-rows", type=int, default=10_000, metavar="N",
+                        help="result rows/triples returned before truncation (default 10000)")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Build Settings from whatever options the subcommand defined."""
+    s = Settings()
+    mapping = {
+        "host": "host", "port": "port", "store": "store_path", "load": "load_files",
+        "workers": "workers", "threads": "http_threads", "timeout": "timeout",
+        "max_rows": "max_rows", "base_iri": "base_iri", "backend_url": "backend_url",
+    }
+    for arg, attr in mapping.items():
+        value = getattr(args, arg, None)
+        if value is not None:
+            setattr(s, attr, value)
+    s.allow_service = tuple(getattr(args, "allow_service", None) or ())
+    s.allow_load = tuple(getattr(args, "allow_load", None) or ())
+    s.update_token = getattr(args, "update_token", None) or os.environ.get(UPDATE_TOKEN_ENV) or None
+    if not s.base_iri.endswith(("/", "#")):
+        s.base_iri += "/"
+    return s

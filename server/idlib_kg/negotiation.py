@@ -1,0 +1,127 @@
+"""Picking the response format from Accept (werkzeug's parser: q-values, wildcards) and `format`.
+
+Policy (documented for clients):
+- The query form decides which family is offered: SELECT/ASK get SPARQL results
+  (JSON, XML, CSV, TSV), CONSTRUCT/DESCRIBE get RDF (Turtle, N-Triples, RDF/XML, JSON-LD).
+  So `Accept: application/rdf+xml, application/sparql-results+xml` (SPARQLWrapper, rdflib's
+  SPARQLStore) gets SPARQL XML for a SELECT and RDF/XML for a CONSTRUCT.
+- No Accept header, or only wildcards (`*/*`, `application/*`): SPARQL JSON for SELECT/ASK,
+  Turtle for CONSTRUCT/DESCRIBE.
+- An Accept header naming only types we do not offer: 406, with the offered types listed.
+- A `format` parameter (json, xml, csv, tsv, turtle, ntriples, rdfxml, jsonld, or a media type)
+  overrides Accept; for CONSTRUCT/DESCRIBE `xml` means RDF/XML and `json` JSON-LD (what
+  SPARQLWrapper means by them). A format of the wrong family or an unknown one is a 400.
+The response Content-Type is the media type the client asked for (application/json if it asked
+for application/json), with charset=utf-8 on text types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyoxigraph import QueryResultsFormat, RdfFormat
+from werkzeug.datastructures import MIMEAccept
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str                 # the `format` parameter value and cache key
+    media_type: str          # canonical media type
+    aliases: tuple[str, ...]  # other media types clients use for it
+    oxigraph: object         # QueryResultsFormat or RdfFormat
+
+
+RESULT_FORMATS: dict[str, Format] = {f.key: f for f in (
+    Format("json", "application/sparql-results+json", ("application/json",), QueryResultsFormat.JSON),
+    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml"), QueryResultsFormat.XML),
+    Format("csv", "text/csv", (), QueryResultsFormat.CSV),
+    Format("tsv", "text/tab-separated-values", (), QueryResultsFormat.TSV),
+)}
+
+GRAPH_FORMATS: dict[str, Format] = {f.key: f for f in (
+    Format("turtle", "text/turtle", ("application/turtle", "application/x-turtle"), RdfFormat.TURTLE),
+    Format("ntriples", "application/n-triples", (), RdfFormat.N_TRIPLES),
+    Format("rdfxml", "application/rdf+xml", (), RdfFormat.RDF_XML),
+    Format("jsonld", "application/ld+json", (), RdfFormat.JSON_LD),
+)}
+
+ALL_FORMATS = {**RESULT_FORMATS, **GRAPH_FORMATS}
+
+# Other `format` values clients send. SPARQLWrapper sends format=xml / format=json for every
+# query form, meaning RDF/XML / JSON-LD for CONSTRUCT and DESCRIBE.
+FORMAT_PARAM_ALIASES = {
+    "results": {"srj": "json", "srx": "xml"},
+    "graph": {"xml": "rdfxml", "rdf": "rdfxml", "rdf+xml": "rdfxml", "json": "jsonld", "json-ld": "jsonld",
+              "ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples"},
+}
+GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
+
+
+class NotAcceptable(Exception):
+    """No offered type matches Accept (406)."""
+
+
+class BadFormat(Exception):
+    """The `format` parameter names something we cannot produce for this query (400)."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    format: Format
+    content_type: str        # what goes in Content-Type
+
+    @property
+    def key(self) -> str:
+        return self.format.key
+
+
+def _content_type(media_type: str) -> str:
+    if media_type.startswith("text/") or media_type.endswith(("+json", "/json", "+xml", "/xml")):
+        return f"{media_type}; charset=utf-8"
+    return media_type
+
+
+def family_for(form: str) -> dict[str, Format]:
+    return GRAPH_FORMATS if form.upper() in GRAPH_FORMS else RESULT_FORMATS
+
+
+def offered(formats: dict[str, Format]) -> list[str]:
+    """Canonical types first (in preference order), then aliases: a wildcard picks a canonical type."""
+    return [f.media_type for f in formats.values()] + [a for f in formats.values() for a in f.aliases]
+
+
+def choose(formats: dict[str, Format], accept: MIMEAccept, format_param: str | None = None) -> Choice:
+    """Pick a format of one family (RESULT_FORMATS or GRAPH_FORMATS)."""
+    if format_param:
+        wanted = format_param.strip().lower()
+        family = "graph" if formats is GRAPH_FORMATS else "results"
+        wanted = FORMAT_PARAM_ALIASES[family].get(wanted, wanted)
+        for f in formats.values():
+            if wanted == f.key or wanted == f.media_type or wanted in f.aliases:
+                media = wanted if "/" in wanted else f.media_type
+                return Choice(f, _content_type(media))
+        names = ", ".join(formats)
+        raise BadFormat(f"format={format_param!r} cannot be produced for this query; use one of: {names}")
+    default = next(iter(formats.values()))
+    if not accept:  # no Accept header at all
+        return Choice(default, _content_type(default.media_type))
+    offers = offered(formats)
+    best = accept.best_match(offers)
+    if best is None:
+        raise NotAcceptable("none of the types in the Accept header can be produced for this query; "
+                            "offered: " + ", ".join(offers))
+    # A bare wildcard match returns the first offer; that is the documented default.
+    for f in formats.values():
+        if best == f.media_type or best in f.aliases:
+            return Choice(f, _content_type(best))
+    raise AssertionError(best)  # pragma: no cover
+
+
+def choose_for_query(form: str, accept: MIMEAccept, format_param: str | None = None) -> Choice:
+    return choose(family_for(form), accept, format_param)
+
+
+def parse_accept(header: str | None) -> MIMEAccept:
+    """Parse an Accept header outside a request (the CLI, tests) with werkzeug's parser."""
+    from werkzeug.http import parse_accept_header
+    return parse_accept_header(header, MIMEAccept)

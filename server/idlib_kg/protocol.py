@@ -1,0 +1,283 @@
+"""The SPARQL 1.1 Protocol: /sparql (queries) and /update (off unless a token is configured).
+
+/sparql accepts GET ?query=, POST application/x-www-form-urlencoded and POST
+application/sparql-query, with default-graph-uri / named-graph-uri (with neither, and no FROM in
+the query, the default graph is the union of the named graphs). Errors are text/plain with a
+message for people: 400 malformed query (the parser's message) or bad parameters, 405 wrong
+method, 406 no acceptable format, 413 body over the limit, 415 wrong POST content type, 503
+time limit exceeded or all workers busy. An update sent to /sparql is a 400 and never reaches
+the store. GET without a query returns the Service Description.
+
+Response headers on results: ETag (data version + query + format + dataset), Cache-Control
+no-cache (revalidate with If-None-Match -> 304), X-Idlib-Rows (rows or triples returned),
+X-Idlib-Truncated (true when the result was cut at X-Idlib-Row-Limit rows; never silent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import (BadRequest, Forbidden, NotAcceptable as HTTPNotAcceptable,
+                                 ServiceUnavailable, Unauthorized, UnsupportedMediaType)
+
+from idlib_kg import description
+from idlib_kg.executor import QueryError, QueryJob, QueryResult, QuerySyntaxError
+from idlib_kg.negotiation import BadFormat, NotAcceptable, choose, choose_for_query
+from idlib_kg.safety import UnsafeQuery, check_loads, check_services, inspect
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+UPDATE_HINT = ("send updates to /update (POST, application/sparql-update or form parameter "
+               "`update`), which is off unless the server runs with --update-token")
+
+# Refused before parsing so the SERVICE check never depends on where a quote ends (safety.py).
+UNTERMINATED = "the query is not valid SPARQL: a string literal is opened but never closed"
+
+
+class ResultCache:
+    """A small thread-safe LRU of serialized results keyed by request identity + data version."""
+
+    def __init__(self, entries: int = 256, max_body: int = 2_000_000):
+        self.entries = entries
+        self.max_body = max_body
+        self._data: OrderedDict[str, QueryResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> QueryResult | None:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None:
+                self._data.move_to_end(key)
+            return hit
+
+    def put(self, key: str, result: QueryResult) -> None:
+        if self.entries <= 0 or len(result.body) > self.max_body:
+            return
+        with self._lock:
+            self._data[key] = result
+            self._data.move_to_end(key)
+            while len(self._data) > self.entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+@dataclass
+class ProtocolRequest:
+    query: str
+    default_graphs: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    format: str | None
+
+
+def _runtime():
+    return current_app.extensions["idlib_kg"]
+
+
+def _single(params: MultiDict, name: str) -> str | None:
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise BadRequest(f"the `{name}` parameter was given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def _parse_query_request() -> ProtocolRequest | None:
+    """The query and dataset of a /sparql request, or None when there is no query (GET)."""
+    args = request.args
+    if request.method == "GET":
+        params = args
+        query = _single(params, "query")
+    else:
+        mimetype = request.mimetype
+        if mimetype == FORM:
+            params = MultiDict(list(request.form.items(multi=True)) + list(args.items(multi=True)))
+            query = _single(params, "query")
+            if query is None and "update" not in params:
+                raise BadRequest("the form has no `query` parameter")
+        elif mimetype == SPARQL_QUERY:
+            params = args
+            if "query" in params:
+                raise BadRequest("a query was sent both as the request body and as a `query` parameter")
+            query = request.get_data(as_text=True)
+        elif mimetype == SPARQL_UPDATE:
+            raise BadRequest("this is a SPARQL Update and /sparql answers queries only; " + UPDATE_HINT)
+        else:
+            raise UnsupportedMediaType(
+                f"POST to /sparql with Content-Type {mimetype or '(none)'} is not understood; use "
+                f"{FORM} (query=...) or {SPARQL_QUERY} (the query as the body)")
+    if "update" in params:
+        raise BadRequest("an `update` parameter was sent to /sparql, which answers queries only; "
+                         + UPDATE_HINT)
+    if query is None:
+        return None
+    if not query.strip():
+        raise BadRequest("the query is empty")
+    dg = params.getlist("default-graph-uri")
+    ng = params.getlist("named-graph-uri")
+    given = bool(dg or ng)
+    return ProtocolRequest(query, tuple(dg) if given else None, tuple(ng) if given else None,
+                           _single(params, "format"))
+
+
+def _etag(*parts: object) -> str:
+    h = hashlib.sha256("\x1f".join(map(str, parts)).encode())
+    return h.hexdigest()[:32]
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def sparql():
+    if request.method == "OPTIONS":
+        return _preflight()
+    rt = _runtime()
+    parsed = _parse_query_request()
+    if parsed is None:
+        return service_description()
+    found = inspect(parsed.query, base=rt.settings.base_iri)
+    if found.unterminated:
+        raise BadRequest(UNTERMINATED)
+    if found.is_update:
+        raise BadRequest(f"this is a SPARQL Update ({found.update_keyword}) and /sparql answers "
+                         f"queries only; " + UPDATE_HINT)
+    try:
+        check_services(found, rt.settings.allow_service)
+        choice = choose_for_query(found.form or "SELECT", request.accept_mimetypes, parsed.format)
+    except UnsafeQuery as e:
+        raise BadRequest(str(e)) from None
+    except BadFormat as e:
+        raise BadRequest(str(e)) from None
+    except NotAcceptable as e:
+        raise HTTPNotAcceptable(str(e)) from None
+
+    job = QueryJob(parsed.query,
+                   result_format=choice.key if found.form not in ("CONSTRUCT", "DESCRIBE") else "json",
+                   graph_format=choice.key if found.form in ("CONSTRUCT", "DESCRIBE") else "turtle",
+                   default_graphs=parsed.default_graphs, named_graphs=parsed.named_graphs,
+                   union_default_graph=not found.has_dataset_clause, max_rows=rt.settings.max_rows,
+                   base_iri=rt.settings.base_iri)
+    version = rt.opened.version
+    tag = _etag(version, job)
+    if request.if_none_match.contains(tag):
+        resp = Response(status=304)
+        resp.set_etag(tag)
+        return _result_headers(resp)
+    key = tag
+    result = rt.cache.get(key)
+    if result is None:
+        try:
+            result = rt.executor.run(job)
+        except QuerySyntaxError as e:
+            raise BadRequest(f"the query is not valid SPARQL: {e}") from None
+        except QueryError as e:
+            if e.status == 503:
+                raise ServiceUnavailable(str(e)) from None
+            raise BadRequest(str(e)) from None
+        if rt.opened.version == version:
+            rt.cache.put(key, result)
+    resp = Response(result.body, content_type=choice.content_type)
+    resp.set_etag(tag)
+    resp.headers["X-Idlib-Rows"] = str(result.rows)
+    resp.headers["X-Idlib-Truncated"] = "true" if result.truncated else "false"
+    resp.headers["X-Idlib-Row-Limit"] = str(rt.settings.max_rows)
+    return _result_headers(resp)
+
+
+def _result_headers(resp: Response) -> Response:
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.vary.add("Accept")
+    return resp
+
+
+def service_description() -> Response:
+    rt = _runtime()
+    try:
+        choice = choose(description.DESCRIPTION_FORMATS, request.accept_mimetypes, request.args.get("format"))
+    except BadFormat as e:
+        raise BadRequest(str(e)) from None
+    except NotAcceptable as e:
+        raise HTTPNotAcceptable(str(e)) from None
+    endpoint = request.base_url
+    update_endpoint = request.url_root + "update" if rt.settings.update_enabled else None
+    graphs = rt.graph_counts()
+    if choice.key == "html":
+        html = description.render_html(endpoint, graphs, request.url_root, update_endpoint)
+        return _result_headers(Response(html, content_type="text/html; charset=utf-8"))
+    triples = description.describe(endpoint, graphs, update_endpoint=update_endpoint,
+                                   federated=bool(rt.settings.allow_service))
+    body = description.serialize_description(triples, choice.format)
+    return _result_headers(Response(body, content_type=choice.content_type))
+
+
+def _preflight() -> Response:
+    resp = Response(status=204)
+    resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    resp.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, Authorization, If-None-Match"
+    resp.headers["Access-Control-Max-Age"] = "86400"
+    return resp
+
+
+@bp.after_app_request
+def cors(resp: Response) -> Response:
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Expose-Headers"] = "ETag, X-Idlib-Rows, X-Idlib-Truncated, X-Idlib-Row-Limit"
+    return resp
+
+
+# --------------------------------------------------------------------------- /update
+
+@bp.route("/update", methods=["POST", "OPTIONS"])
+def update():
+    if request.method == "OPTIONS":
+        return _preflight()
+    rt = _runtime()
+    if not rt.settings.update_enabled:
+        raise Forbidden("updates are disabled on this server; the operator can enable /update with "
+                        "`idlib-kg serve --update-token TOKEN` (or IDLIB_KG_UPDATE_TOKEN)")
+    auth = request.headers.get("Authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("updates need `Authorization: Bearer TOKEN`")
+    if not hmac.compare_digest(token.strip().encode(), rt.settings.update_token.encode()):
+        raise Forbidden("the update token is wrong")
+    if request.mimetype == SPARQL_UPDATE:
+        text = request.get_data(as_text=True)
+    elif request.mimetype == FORM:
+        text = _single(request.form, "update")
+        if _single(request.form, "query") is not None:
+            raise BadRequest("a `query` parameter was sent to /update; send queries to /sparql")
+        if text is None:
+            raise BadRequest("the form has no `update` parameter")
+    else:
+        raise UnsupportedMediaType(f"POST to /update needs {SPARQL_UPDATE} or {FORM} (update=...)")
+    found = inspect(text, base=rt.settings.base_iri)
+    if found.unterminated:
+        raise BadRequest(UNTERMINATED.replace("query", "update"))
+    if not found.is_update:
+        raise BadRequest("this is not a SPARQL Update; send queries to /sparql")
+    try:
+        check_services(found, rt.settings.allow_service)
+        check_loads(found, rt.settings.allow_load)
+    except UnsafeQuery as e:
+        raise BadRequest(str(e)) from None
+    try:
+        rt.apply_update(text)
+    except QuerySyntaxError as e:
+        raise BadRequest(f"the update is not valid SPARQL: {e}") from None
+    except QueryError as e:
+        if e.status == 503:
+            raise ServiceUnavailable(str(e)) from None
+        raise BadRequest(str(e)) from None
+    return Response(status=204)

@@ -1,0 +1,248 @@
+"""Query inspection before anything reaches the store: query form, update detection, SERVICE.
+
+A small SPARQL lexer (comments, short and long strings, IRIs, prefixed names, variables) is
+enough to find keywords reliably: `SERVICE` inside a string, comment, IRI or prefixed name is
+not a keyword. Rules:
+- `SERVICE <iri>` / `SERVICE prefix:name` is refused unless the IRI is allowed (exact entry of
+  the allow-list, or "*" = any http(s) endpoint that does not resolve to a loopback, private,
+  link-local or otherwise non-public address). `SERVICE ?var` is always refused.
+- An update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY, WITH) is recognised
+  so /sparql can say "send updates to /update" instead of a parser error.
+- `LOAD <iri>` in /update follows the same decision with its own allow-list.
+FROM / FROM NAMED need no rule: pyoxigraph treats them as names of store graphs and never
+dereferences them (tests/server/test_safety.py checks that no connection is made).
+The check is syntactic; DNS answers can change between check and use, which is why the
+default allow-list is empty and "*" is opt-in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+from urllib.parse import urljoin, urlsplit
+
+QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+
+_TOKEN = re.compile(r"""
+  (?P<ws>\s+)
+| (?P<comment>\#[^\n\r]*)
+| (?P<lstring>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
+| (?P<unterminated_long>'''(?:[^'\\]|\\.|'(?!''))*|\"\"\"(?:[^"\\]|\\.|"(?!""))*)
+| (?P<string>'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+| (?P<unterminated>'(?:[^'\\\n\r]|\\.)*|"(?:[^"\\\n\r]|\\.)*)
+| (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+| (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
+| (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[\w\-.:%\\\u00B7\u00C0-\uFFFF]*[\w\-:%\u00B7\u00C0-\uFFFF])?)
+| (?P<run>[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)
+| (?P<bnode>_:[\w.\-]+)
+| (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+| (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+
+
+class UnsafeQuery(Exception):
+    """The request uses something this server does not allow (400)."""
+
+
+@dataclass
+class Token:
+    kind: str
+    text: str
+
+
+@dataclass
+class Inspection:
+    form: str | None = None                    # SELECT / CONSTRUCT / DESCRIBE / ASK
+    is_update: bool = False
+    update_keyword: str | None = None
+    services: list[str] = field(default_factory=list)      # resolved SERVICE IRIs
+    service_variables: list[str] = field(default_factory=list)
+    loads: list[str] = field(default_factory=list)         # LOAD IRIs (updates)
+    has_dataset_clause: bool = False           # FROM / FROM NAMED / USING present
+    unterminated: bool = False                 # a string literal is never closed (refused)
+
+
+# Inside a run of name characters that is not a prefixed name (no colon follows), the words
+# and single characters _TOKEN would find one position at a time. Taking the run whole and
+# splitting it here keeps the tokens the same and the lexer linear: trying `pname` again at
+# every position of a long run (a.a.a.a..., ééé...) took quadratic time in the HTTP thread.
+_RUN_PART = re.compile(r"(?P<ws>\s+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>.)", re.DOTALL)
+
+
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _unescape_iri(body: str) -> str:
+    """Decode \\uXXXX / \\UXXXXXXXX in an IRI as the query engine does (it follows them)."""
+    def char(m: re.Match) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else m.group()
+    return _UCHAR.sub(char, body)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of `text` (whitespace and comments dropped), in time linear in its length.
+
+    A string literal that is not closed becomes one `unterminated` token running to where the
+    literal's scan stopped (end of line, or end of text for a long literal), so no opening
+    quote is scanned twice; inspect() reports it and the endpoint refuses such a request.
+    """
+    tokens = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        if kind == "run":
+            tokens.extend(Token(p.lastgroup, p.group()) for p in _RUN_PART.finditer(m.group())
+                          if p.lastgroup != "ws")
+            continue
+        if kind == "unterminated_long":
+            kind = "unterminated"
+        tokens.append(Token(kind, m.group()))
+    return tokens
+
+
+def inspect(text: str, base: str = "") -> Inspection:
+    """Find the query form, update keywords, SERVICE and LOAD targets.
+
+    `base` is the base IRI the engine resolves relative IRIs against (a BASE in the text wins).
+    """
+    toks = tokenize(text)
+    result = Inspection()
+    prefixes: dict[str, str] = {}
+
+    def resolve(tok: Token) -> str | None:
+        if tok.kind == "iri":
+            body = _unescape_iri(tok.text[1:-1])
+            try:
+                return urljoin(base, body) if base else body
+            except ValueError:  # a base such as <http://[::1/> does not parse: keep as written
+                return body
+        if tok.kind == "pname":
+            pfx, _, local = tok.text.partition(":")
+            if pfx in prefixes:
+                return prefixes[pfx] + local.replace("\\", "")
+            return tok.text
+        return None
+
+    depth = 0  # braces: keywords at depth 0 decide the operation kind
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.kind == "unterminated":
+            result.unterminated = True
+        word = t.text.upper() if t.kind == "word" else None
+        if t.text == "{":
+            depth += 1
+        elif t.text == "}":
+            depth = max(0, depth - 1)
+        elif word == "PREFIX" and i + 2 < len(toks) and toks[i + 1].kind == "pname" and toks[i + 2].kind == "iri":
+            prefixes[toks[i + 1].text[:-1]] = resolve(toks[i + 2]) or ""
+            i += 3
+            continue
+        elif word == "BASE" and i + 1 < len(toks) and toks[i + 1].kind == "iri":
+            base = resolve(toks[i + 1]) or base
+            i += 2
+            continue
+        elif word in QUERY_FORMS and result.form is None and not result.is_update and depth == 0:
+            result.form = word
+        elif word in UPDATE_KEYWORDS and depth == 0 and result.form is None:
+            result.is_update = True
+            result.update_keyword = result.update_keyword or word
+            if word == "LOAD":
+                j = i + 1
+                if j < len(toks) and toks[j].text.upper() == "SILENT":
+                    j += 1
+                if j < len(toks):
+                    # Anything but an IRI we understand is kept as written: never allowed.
+                    result.loads.append(resolve(toks[j]) or toks[j].text)
+        elif word in ("FROM", "USING"):
+            result.has_dataset_clause = True
+        elif word == "SERVICE":
+            j = i + 1
+            if j < len(toks) and toks[j].text.upper() == "SILENT":
+                j += 1
+            if j < len(toks):
+                if toks[j].kind == "var":
+                    result.service_variables.append(toks[j].text)
+                else:
+                    # Anything but an IRI we understand is kept as written: never allowed.
+                    result.services.append(resolve(toks[j]) or toks[j].text)
+        i += 1
+    return result
+
+
+Resolver = Callable[[str], Iterable[str]]
+
+
+def _resolve_host(host: str) -> list[str]:
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
+
+
+def is_public_address(addr: str) -> bool:
+    ip = ipaddress.ip_address(addr.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_loopback or ip.is_private or ip.is_link_local
+                                 or ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+
+
+def target_allowed(iri: str, allow_list: Iterable[str], resolver: Resolver = _resolve_host) -> tuple[bool, str]:
+    """Decide whether the server may send a request to `iri`. Returns (allowed, reason).
+
+    An IRI listed exactly is allowed (that is how an operator allows a local endpoint).
+    With "*" in the list, other http(s) IRIs are allowed only when every address the host
+    resolves to is public (not loopback, private, link-local, multicast, reserved).
+    """
+    allow = list(allow_list)
+    if iri in allow:
+        return True, "listed"
+    if "*" not in allow:
+        return False, "not in the allow-list"
+    try:
+        parts = urlsplit(iri)
+        hostname = parts.hostname
+    except ValueError as e:
+        return False, f"the IRI does not parse ({e})"
+    if parts.scheme not in ("http", "https") or not hostname:
+        return False, "only http(s) IRIs with a host name can be allowed by '*'"
+    try:
+        addresses = list(resolver(parts.hostname))
+    except (OSError, UnicodeError) as e:
+        return False, f"host {parts.hostname} does not resolve ({e})"
+    if not addresses:
+        return False, f"host {parts.hostname} does not resolve"
+    for addr in addresses:
+        try:
+            public = is_public_address(addr)
+        except ValueError:
+            return False, f"host {parts.hostname} resolves to an unusable address {addr}"
+        if not public:
+            return False, f"host {parts.hostname} resolves to a non-public address {addr}"
+    return True, "public address"
+
+
+def check_services(found: Inspection, allow_list: Iterable[str], resolver: Resolver = _resolve_host) -> None:
+    """Raise UnsafeQuery for a SERVICE the configuration does not allow."""
+    allow = list(allow_list)
+    if found.service_variables:
+        raise UnsafeQuery(f"SERVICE {found.service_variables[0]} (a variable endpoint) is never allowed on "
+                          "this server; name the endpoint IRI instead")
+    for iri in found.services:
+        ok, reason = target_allowed(iri, allow, resolver)
+        if not ok:
+            raise UnsafeQuery(f"SERVICE <{iri}> is not allowed ({reason}). Federated queries are off by "
+                              f"default; the operator can allow this endpoint with "
+                              f"`idlib-kg serve --allow-service {iri}`")
+
+
+def check_loads(found: Inspection, allow_list: Iterable[str], resolver: Resolver = _resolve_host) -> None:
+    for iri in found.loads:
+        ok, reason = target_allowed(iri, allow_list, resolver)
+        if not ok:
+            raise UnsafeQuery(f"LOAD <{iri}> is not allowed ({reason}); the operator can allow it with "
+                              f"`idlib-kg serve --allow-load {iri}`")

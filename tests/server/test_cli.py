@@ -1,0 +1,92 @@
+"""`idlib-kg query` and `idlib-kg serve` from the command line: output and exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from .conftest import DATA
+
+NAMES = "SELECT ?name WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name"
+
+
+def idlib_kg(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "idlib_kg", *map(str, args)], capture_output=True,
+                          text=True, input=stdin, timeout=120)
+
+
+def test_query_prints_csv_and_exits_0():
+    out = idlib_kg("query", NAMES, "--format", "csv", "--load", DATA / "people.nt")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["name", "Alice", "Bob"]
+
+
+def test_query_from_a_file_and_from_stdin(tmp_path):
+    f = tmp_path / "names.rq"
+    f.write_text(NAMES)
+    out = idlib_kg("query", f, "--format", "tsv", "--load", DATA / "people.nt")
+    assert out.stdout.splitlines() == ["?name", '"Alice"', '"Bob"@en']
+    out = idlib_kg("query", "-", "--format", "csv", "--load", DATA / "people.nt", stdin=NAMES)
+    assert out.stdout.splitlines() == ["name", "Alice", "Bob"]
+
+
+def test_query_construct_defaults_to_turtle():
+    q = "CONSTRUCT { ?p <http://example.org/called> ?n } WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?n }"
+    out = idlib_kg("query", q, "--format", "ntriples", "--load", DATA / "people.nt")
+    assert '<http://example.org/alice> <http://example.org/called> "Alice" .' in out.stdout.splitlines()
+    out = idlib_kg("query", q, "--load", DATA / "people.nt")
+    assert out.returncode == 0
+    assert "@prefix" in out.stdout and '"Alice"' in out.stdout
+
+
+def test_query_syntax_error_exits_2_with_message():
+    out = idlib_kg("query", "SELECT ?x WHERE { ?x ?y }")
+    assert out.returncode == 2
+    assert "syntax error" in out.stderr
+    assert out.stdout == ""
+
+
+def test_query_refuses_updates():
+    out = idlib_kg("query", "CLEAR ALL")
+    assert out.returncode == 2
+    assert "SPARQL Update" in out.stderr
+
+
+def test_query_wrong_format_for_the_form_exits_2():
+    out = idlib_kg("query", NAMES, "--format", "turtle")
+    assert out.returncode == 2
+    assert "does not fit a SELECT query" in out.stderr
+
+
+def test_query_reports_truncation_on_stderr():
+    out = idlib_kg("query", NAMES, "--format", "csv", "--max-rows", "1", "--load", DATA / "people.nt")
+    assert out.returncode == 0
+    assert out.stdout.splitlines() == ["name", "Alice"]
+    assert "truncated to 1 rows" in out.stderr
+
+
+def test_bad_data_file_exits_2_naming_the_file_and_the_problem():
+    for cmd in (["query", "ASK {}"], ["serve", "--port", "1"]):
+        out = idlib_kg(*cmd, "--load", DATA / "broken.ttl")
+        assert out.returncode == 2, out.stderr
+        assert "broken.ttl" in out.stderr
+        assert "line 2" in out.stderr  # the parser's complaint
+
+
+def test_unknown_extension_exits_2(tmp_path):
+    f = tmp_path / "data.csv"
+    f.write_text("a,b\n")
+    out = idlib_kg("query", "ASK {}", "--load", f)
+    assert out.returncode == 2
+    assert "unknown RDF file extension '.csv'" in out.stderr
+
+
+def test_serve_prints_the_url_once_ready(start_server):
+    s = start_server("--workers", "2")
+    assert any(f"open http://127.0.0.1:{s.port}/" in line for line in s.stdout_lines)
+
+
+def test_help_lists_the_subcommands():
+    out = idlib_kg("--help")
+    assert out.returncode == 0
+    assert "serve" in out.stdout and "query" in out.stdout

@@ -1,0 +1,127 @@
+"""Killable workers: time limit -> 503 while other queries still answer; row limit signalled."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+import requests
+from pyoxigraph import Literal, NamedNode, Quad, Store
+
+from idlib_kg.executor import Executor, QueryJob, QuerySyntaxError, QueryTimeout, run_query
+from idlib_kg.store import OpenedStore
+
+from .conftest import MAX_ROWS, SLOW_QUERY, TIMEOUT
+
+
+def test_slow_query_gets_503_while_a_simple_query_answers(endpoint):
+    outcome = {}
+
+    def slow():
+        started = time.monotonic()
+        outcome["response"] = requests.get(endpoint.endpoint, params={"query": SLOW_QUERY}, timeout=TIMEOUT * 10)
+        outcome["elapsed"] = time.monotonic() - started
+
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.5)  # let the slow query reach a worker
+    r = requests.get(endpoint.endpoint, params={"query": 'SELECT ?n WHERE { BIND("quick" AS ?n) }'})
+    answered_while_slow_ran = t.is_alive()
+    t.join()
+    assert r.status_code == 200
+    assert r.json()["results"]["bindings"][0]["n"]["value"] == "quick"
+    assert answered_while_slow_ran, "the simple query was not answered before the slow one hit its limit"
+    slow_response = outcome["response"]
+    assert slow_response.status_code == 503
+    assert f"query exceeded the {TIMEOUT} s time limit" in slow_response.text
+    assert outcome["elapsed"] >= TIMEOUT
+
+
+def test_workers_are_replaced_after_a_timeout(endpoint):
+    r = requests.get(endpoint.endpoint, params={"query": SLOW_QUERY})
+    assert r.status_code == 503
+    # Both workers must still be there: two concurrent queries both succeed.
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        requests.get(endpoint.endpoint, params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"])) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True] * 4
+
+
+def test_row_limit_truncates_and_says_so(endpoint):
+    q = "SELECT ?v WHERE { ?s <http://example.org/value> ?v }"
+    r = requests.get(endpoint.endpoint, params={"query": q})
+    assert r.status_code == 200
+    assert len(r.json()["results"]["bindings"]) == MAX_ROWS
+    assert r.headers["X-Idlib-Truncated"] == "true"
+    assert r.headers["X-Idlib-Row-Limit"] == str(MAX_ROWS)
+    assert r.headers["X-Idlib-Rows"] == str(MAX_ROWS)
+    assert "X-Idlib-Truncated" in r.headers["Access-Control-Expose-Headers"]
+
+
+def test_small_results_are_not_marked_truncated(endpoint):
+    q = "SELECT ?v WHERE { ?s <http://example.org/value> ?v } LIMIT 7"
+    r = requests.get(endpoint.endpoint, params={"query": q})
+    assert r.headers["X-Idlib-Truncated"] == "false"
+    assert r.headers["X-Idlib-Rows"] == "7"
+
+
+def test_construct_is_limited_in_triples(endpoint):
+    q = "CONSTRUCT { ?s <http://example.org/v> ?v } WHERE { ?s <http://example.org/value> ?v }"
+    r = requests.get(endpoint.endpoint, params={"query": q}, headers={"Accept": "application/n-triples"})
+    assert r.headers["X-Idlib-Truncated"] == "true"
+    assert len(r.text.strip().splitlines()) == MAX_ROWS
+
+
+# ---- in-process
+
+@pytest.fixture
+def small_store():
+    s = Store()
+    g = NamedNode("http://example.org/g")
+    for i in range(5):
+        s.add(Quad(NamedNode(f"http://example.org/s{i}"), NamedNode("http://example.org/p"),
+                   Literal(f"line one\nline\t\"two\" {i}", language="en"), g))
+    return s
+
+
+def test_run_query_round_trips_terms_exactly(small_store):
+    out = run_query(small_store, QueryJob("SELECT ?s ?o ?unbound WHERE { ?s ?p ?o } ORDER BY ?s", max_rows=3))
+    data = json.loads(out.body)
+    assert data["head"]["vars"] == ["s", "o", "unbound"]
+    first = data["results"]["bindings"][0]
+    assert first["o"] == {"type": "literal", "value": 'line one\nline\t"two" 0', "xml:lang": "en"}
+    assert "unbound" not in first
+    assert out.truncated and out.rows == 3
+
+
+def test_run_query_without_truncation(small_store):
+    out = run_query(small_store, QueryJob("SELECT ?s WHERE { ?s ?p ?o }", result_format="csv", max_rows=5))
+    assert not out.truncated and out.rows == 5
+    assert out.body.decode().splitlines()[0] == "s"
+
+
+def test_run_query_syntax_error(small_store):
+    with pytest.raises(QuerySyntaxError):
+        run_query(small_store, QueryJob("SELECT WHERE"))
+
+
+def test_executor_times_out_and_recovers(small_store):
+    with Executor(OpenedStore(small_store, None, "v1", []), workers=1, timeout=1) as ex:
+        with pytest.raises(QueryTimeout, match="exceeded the 1 s time limit"):
+            ex.run(QueryJob(SLOW_QUERY.replace("?g ?s ?h", "?g ?s ?h . ?i ?j ?k . ?l ?m ?n . ?x ?y ?z"
+                                                        " . ?x1 ?y1 ?z1 . ?x2 ?y2 ?z2 . ?x3 ?y3 ?z3")))
+        assert ex.run(QueryJob("ASK { ?s ?p ?o }")).body == b'{"head":{},"boolean":true}'
+
+
+def test_executor_update_is_seen_by_every_worker(small_store):
+    with Executor(OpenedStore(small_store, None, "v1", []), workers=3, timeout=10) as ex:
+        ex.update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/new> <http://example.org/p> "x" } }')
+        for _ in range(6):
+            out = ex.run(QueryJob("ASK { <http://example.org/new> ?p ?o }"))
+            assert json.loads(out.body)["boolean"] is True

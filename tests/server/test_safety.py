@@ -1,0 +1,137 @@
+"""SERVICE allow-list, update detection, and no outbound connections for FROM / refused SERVICE."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from idlib_kg.safety import UnsafeQuery, check_services, inspect, is_public_address, target_allowed
+
+# ---- the lexer
+
+
+def test_service_iri_is_found_and_prefixed_names_resolved():
+    found = inspect("PREFIX w: <https://query.wikidata.org/> SELECT * { SERVICE w:sparql { ?s ?p ?o } }")
+    assert found.services == ["https://query.wikidata.org/sparql"]
+    assert found.form == "SELECT"
+
+
+def test_service_iri_relative_to_base():
+    found = inspect("BASE <http://127.0.0.1:9/x/> ASK { SERVICE SILENT <sparql> { } }")
+    assert found.services == ["http://127.0.0.1:9/x/sparql"]
+
+
+def test_service_in_strings_comments_and_iris_is_not_a_keyword():
+    q = '''SELECT * WHERE {
+      ?s ?p "SERVICE <http://a.example/>" .   # SERVICE <http://b.example/>
+      ?s ?p """long
+      SERVICE <http://c.example/> """ .
+      ?s <http://d.example/SERVICE> ?o .
+      ?s ?p 'SERVICE ?v' .
+    }'''
+    found = inspect(q)
+    assert found.services == [] and found.service_variables == []
+    assert not found.is_update
+
+
+def test_service_variable_is_found():
+    assert inspect("SELECT * { SERVICE ?ep { ?s ?p ?o } }").service_variables == ["?ep"]
+    assert inspect("SELECT * { service $ep { } }").service_variables == ["$ep"]
+
+
+def test_update_keywords_are_detected_but_not_in_prefixed_names_or_variables():
+    assert inspect("PREFIX ex: <http://e/> INSERT DATA { ex:a ex:b ex:c }").update_keyword == "INSERT"
+    assert inspect("load <http://x.example/data.ttl>").loads == ["http://x.example/data.ttl"]
+    assert inspect("WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }").is_update
+    q = inspect("PREFIX ex: <http://e/> SELECT ?delete WHERE { ?delete ex:insert ?load }")
+    assert not q.is_update and q.form == "SELECT"
+
+
+def test_less_than_is_not_an_iri():
+    found = inspect("SELECT * { ?a ?p ?b FILTER(?a < ?b) SERVICE <http://x.example/s> { } }")
+    assert found.services == ["http://x.example/s"]
+
+
+def test_from_is_reported_as_a_dataset_clause():
+    assert inspect("SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }").has_dataset_clause
+    assert not inspect("SELECT * { ?s ?p ?o }").has_dataset_clause
+
+
+# ---- the allow-list decision (no traffic: the resolver is a stub)
+
+def resolver(table):
+    return lambda host: table[host]
+
+
+def test_unlisted_service_is_refused_with_a_how_to():
+    with pytest.raises(UnsafeQuery) as e:
+        check_services(inspect("SELECT * { SERVICE <https://query.wikidata.org/sparql> { } }"), [])
+    msg = str(e.value)
+    assert "https://query.wikidata.org/sparql" in msg
+    assert "--allow-service https://query.wikidata.org/sparql" in msg
+
+
+def test_listed_service_is_allowed_even_on_loopback():
+    assert target_allowed("http://127.0.0.1:8000/sparql", ["http://127.0.0.1:8000/sparql"])[0]
+
+
+def test_wildcard_allows_only_public_addresses():
+    table = {"query.wikidata.org": ["208.80.154.224"], "intranet.example": ["10.1.2.3"],
+             "localhost": ["127.0.0.1", "::1"], "metadata.example": ["169.254.169.254"],
+             "mixed.example": ["93.184.215.14", "192.168.1.1"], "v6.example": ["::ffff:127.0.0.1"]}
+    r = resolver(table)
+    assert target_allowed("https://query.wikidata.org/sparql", ["*"], r) == (True, "public address")
+    for host in ("intranet.example", "localhost", "metadata.example", "mixed.example", "v6.example"):
+        ok, reason = target_allowed(f"http://{host}/sparql", ["*"], r)
+        assert not ok, host
+        assert "non-public" in reason
+    assert not target_allowed("file:///etc/passwd", ["*"], r)[0]
+    assert not target_allowed("https://query.wikidata.org/sparql", [], r)[0]
+
+
+def test_public_address_classification():
+    assert is_public_address("8.8.8.8")
+    for addr in ("127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.0.1", "169.254.1.1", "::1", "fe80::1",
+                 "0.0.0.0", "224.0.0.1", "fc00::1", "100.64.0.1"):
+        assert not is_public_address(addr), addr
+
+
+def test_service_variable_is_always_refused():
+    with pytest.raises(UnsafeQuery, match="never allowed"):
+        check_services(inspect("SELECT * { SERVICE ?x { } }"), ["*"])
+
+
+# ---- over HTTP
+
+def test_service_refused_over_http_without_contacting_the_target(endpoint, recorder):
+    q = f"SELECT * WHERE {{ SERVICE <{recorder.url}sparql> {{ ?s ?p ?o }} }}"
+    r = requests.get(endpoint.endpoint, params={"query": q})
+    assert r.status_code == 400
+    assert f"SERVICE <{recorder.url}sparql> is not allowed" in r.text
+    assert "--allow-service" in r.text
+    r = requests.get(endpoint.endpoint, params={"query": "SELECT * WHERE { SERVICE ?ep { ?s ?p ?o } }"})
+    assert r.status_code == 400
+    assert recorder.requests == []
+
+
+def test_allowed_service_is_queried(endpoint, stub_endpoint):
+    before = len(stub_endpoint.requests)
+    q = f"SELECT ?x WHERE {{ SERVICE <{stub_endpoint.url}sparql> {{ ?x ?p ?o }} }}"
+    r = requests.get(endpoint.endpoint, params={"query": q}, headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200, r.text
+    assert [b["x"]["value"] for b in r.json()["results"]["bindings"]] == ["from the stub endpoint"]
+    assert len(stub_endpoint.requests) > before
+
+
+def test_from_and_from_named_are_never_dereferenced(endpoint, recorder):
+    for q in (f"SELECT * FROM <{recorder.url}data.ttl> WHERE {{ ?s ?p ?o }}",
+              f"SELECT * FROM NAMED <{recorder.url}named.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+              "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+              "SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }"):
+        r = requests.get(endpoint.endpoint, params={"query": q})
+        assert r.status_code == 200, r.text
+        assert r.json()["results"]["bindings"] == [], q
+    r = requests.get(endpoint.endpoint, params={"query": "SELECT * { ?s ?p ?o }",
+                                                "default-graph-uri": recorder.url + "dg.ttl"})
+    assert r.json()["results"]["bindings"] == []
+    assert recorder.requests == []

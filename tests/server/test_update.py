@@ -1,0 +1,78 @@
+"""/update with a token: auth, visibility to every worker, cache invalidation, LOAD allow-list."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+TOKEN = "s3cret-token-for-tests"
+UPDATE = "application/sparql-update"
+ASK_NEW = {"query": "ASK { GRAPH ?g { <http://example.org/new> <http://example.org/p> \"v\" } }"}
+INSERT = 'INSERT DATA { GRAPH <http://example.org/graph/t> { <http://example.org/new> <http://example.org/p> "v" } }'
+
+
+@pytest.fixture(params=["memory", "disk"])
+def writable(request, start_server, tmp_path):
+    options = ["--update-token", TOKEN, "--workers", "3"]
+    if request.param == "disk":
+        options += ["--store", tmp_path / "store"]
+    return start_server(*options)
+
+
+def post_update(server, text, token=TOKEN, **kw):
+    headers = {"Content-Type": UPDATE}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return requests.post(server.url + "update", data=text.encode(), headers=headers, **kw)
+
+
+def test_update_needs_the_token(writable):
+    missing = post_update(writable, INSERT, token=None)
+    assert missing.status_code == 401
+    assert missing.headers["WWW-Authenticate"].startswith("Bearer")
+    wrong = post_update(writable, INSERT, token="nope")
+    assert wrong.status_code == 403
+    assert requests.get(writable.endpoint, params=ASK_NEW).json()["boolean"] is False
+
+
+def test_update_is_seen_by_every_worker_and_changes_the_etag(writable):
+    before = requests.get(writable.endpoint, params=ASK_NEW)
+    assert before.json()["boolean"] is False
+    assert post_update(writable, INSERT).status_code == 204
+    answers = {requests.get(writable.endpoint, params=ASK_NEW).json()["boolean"] for _ in range(9)}
+    assert answers == {True}
+    after = requests.get(writable.endpoint, params=ASK_NEW, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200  # the old ETag no longer matches
+    assert after.headers["ETag"] != before.headers["ETag"]
+    # The Service Description counts the new graph
+    sd = requests.get(writable.endpoint, headers={"Accept": "application/n-triples"}).text
+    assert "<http://example.org/graph/t>" in sd
+
+
+def test_form_update_and_syntax_error(writable):
+    assert post_update(writable, INSERT).status_code == 204
+    assert requests.get(writable.endpoint, params=ASK_NEW).json()["boolean"] is True
+    r = requests.post(writable.url + "update", data={"update": "CLEAR GRAPH <http://example.org/graph/t>"},
+                      headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 204, r.text
+    assert requests.get(writable.endpoint, params=ASK_NEW).json()["boolean"] is False
+    bad = post_update(writable, "INSERT DATA { <a> }")
+    assert bad.status_code == 400
+    assert "not valid SPARQL" in bad.text
+    query = post_update(writable, "ASK {}")
+    assert query.status_code == 400 and "/sparql" in query.text
+
+
+@pytest.mark.parametrize("writable", ["memory"], indirect=True)
+def test_load_is_refused_unless_allowed(writable, recorder):
+    r = post_update(writable, f"LOAD <{recorder.url}data.ttl> INTO GRAPH <http://example.org/graph/l>")
+    assert r.status_code == 400
+    assert "--allow-load" in r.text
+    assert recorder.requests == []
+
+
+@pytest.mark.parametrize("writable", ["disk"], indirect=True)
+def test_relative_iris_in_updates_resolve_against_the_base_iri(writable):
+    assert post_update(writable, "INSERT DATA { GRAPH <graph/rel> { <id/r> <p> <o> } }").status_code == 204
+    q = {"query": "ASK { GRAPH <https://w3id.org/idlib-kg/graph/rel> { <https://w3id.org/idlib-kg/id/r> ?p ?o } }"}
+    assert requests.get(writable.endpoint, params=q).json()["boolean"] is True
