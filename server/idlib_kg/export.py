@@ -1,0 +1,336 @@
+"""`idlib-kg export`: the whole dataset in one file, byte-for-byte reproducible.
+
+What is written: every named graph the server serves (ontology, article, links, inferred, and
+--load extras). Quad formats (N-Quads, TriG, JSON-LD) keep the named graphs; triple formats
+(Turtle, N-Triples, RDF/XML) get their union, each triple once.
+
+Deterministic output (same data -> same bytes):
+1. the quads are copied into a pyoxigraph Dataset and canonicalized with RDFC-1.0 (the W3C RDF
+   Dataset Canonicalization algorithm), so blank nodes get canonical labels (_:c14n0, ...) that
+   depend only on the data, not on parse order;
+2. the quads are sorted by (graph, subject, predicate, object) in N-Triples term syntax;
+3. pyoxigraph's serializers write them in that order with a fixed prefix table.
+
+`--format quickstatements` writes the article's events as Wikidata QuickStatements (V1) for an
+editor to review; see quickstatements().
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import (BlankNode, CanonicalizationAlgorithm, Dataset, DefaultGraph, Literal,
+                        NamedNode, Quad, RdfFormat, Store, Triple, serialize)
+
+from idlib_kg.executor import PREFIXES as QUERY_PREFIXES
+
+log = logging.getLogger(__name__)
+
+PREFIXES = {
+    **QUERY_PREFIXES,
+    "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/",
+    "time": "http://www.w3.org/2006/time#",
+    "geo": "http://www.opengis.net/ont/geosparql#",
+    "nif": "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#",
+    "gaf": "http://groundedannotationframework.org/gaf#",
+    "schema": "https://schema.org/",
+    "oa": "http://www.w3.org/ns/oa#",
+    "org": "http://www.w3.org/ns/org#",
+    "vann": "http://purl.org/vocab/vann/",
+    "cameo": "https://w3id.org/idlib-kg/scheme/cameo/",
+    "acled": "https://w3id.org/idlib-kg/scheme/acled/",
+    "role": "https://w3id.org/idlib-kg/scheme/role/",
+    "act": "https://w3id.org/idlib-kg/scheme/act/",
+}
+PREFIXES.pop("sd", None)  # not used by the data
+
+QUAD_FORMATS = {"nquads": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "jsonld": RdfFormat.JSON_LD}
+TRIPLE_FORMATS = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES, "rdfxml": RdfFormat.RDF_XML}
+RDF_FORMATS = {**TRIPLE_FORMATS, **QUAD_FORMATS}
+FORMATS = (*RDF_FORMATS, "quickstatements")
+EXTENSIONS = {"turtle": ".ttl", "ntriples": ".nt", "rdfxml": ".rdf", "nquads": ".nq", "trig": ".trig",
+              "jsonld": ".jsonld", "quickstatements": ".qs.tsv"}
+
+
+def _key(term) -> str:
+    return "" if isinstance(term, DefaultGraph) else str(term)
+
+
+def canonical_quads(store: Store) -> list[Quad]:
+    """All quads of `store`, blank nodes relabelled by RDFC-1.0, sorted."""
+    ds = Dataset(store)
+    ds.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(ds, key=lambda q: (_key(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+
+
+def union_triples(quads: list[Quad]) -> list[Triple]:
+    seen: dict[tuple[str, str, str], Triple] = {}
+    for q in quads:
+        seen.setdefault((str(q.subject), str(q.predicate), str(q.object)), q.triple)
+    return [seen[k] for k in sorted(seen)]
+
+
+def load_dataset(extra_files: list[Path] | tuple[Path, ...] = ()) -> Store:
+    """An in-memory store with exactly what the server would serve (project files + extras)."""
+    from idlib_kg.store import open_store
+    opened = open_store(None, list(extra_files))
+    assert opened.store is not None
+    return opened.store
+
+
+def serialize_dataset(store: Store, fmt: str) -> bytes:
+    """The dataset in one of RDF_FORMATS, deterministic."""
+    quads = canonical_quads(store)
+    if fmt in QUAD_FORMATS:
+        return serialize(quads, format=QUAD_FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None)
+    if fmt == "ntriples":
+        return serialize(union_triples(quads), format=RdfFormat.N_TRIPLES)
+    return serialize(union_triples(quads), format=TRIPLE_FORMATS[fmt], prefixes=PREFIXES)
+
+
+# --------------------------------------------------------------------------- QuickStatements
+
+WD = "http://www.wikidata.org/entity/"
+IKG = "https://w3id.org/idlib-kg/ontology#"
+ARTICLE = "https://w3id.org/idlib-kg/id/article"
+
+# Our event classes -> verified Wikidata classes (rows marked verified in the reconciliation
+# table). A class without a verified counterpart gets a comment instead of an invented Q-id.
+EVENT_CLASSES = {
+    IKG + "Airstrike": "Q2380335",          # airstrike
+    IKG + "AerialBombardment": "Q678146",   # bombardment
+    IKG + "Agreement": "Q131569",           # treaty
+    IKG + "Offensive": "Q831663",           # military campaign
+}
+EXPORTED_EVENT_CLASSES = (IKG + "Attack", IKG + "Agreement", IKG + "Meeting")
+
+QS_EVENTS = f"""
+PREFIX ikg: <{IKG}>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT DISTINCT ?e ?label WHERE {{
+  VALUES ?top {{ {' '.join(f'<{c}>' for c in EXPORTED_EVENT_CLASSES)} }}
+  ?e rdf:type ?c . ?c rdfs:subClassOf* ?top .
+  FILTER(STRSTARTS(STR(?e), "https://w3id.org/idlib-kg/id/"))
+  OPTIONAL {{ ?e rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }}
+}} ORDER BY ?e
+"""
+
+
+@dataclass
+class _Facts:
+    store: Store
+
+    def rows(self, query: str) -> list[dict]:
+        res = self.store.query(query, use_default_graph_as_union=True)
+        names = [v.value for v in res.variables]
+        return [{n: row[n] for n in names if row[n] is not None} for row in res]
+
+    def values(self, s: str, p: str) -> list:
+        return [r["o"] for r in self.rows(f"SELECT ?o WHERE {{ <{s}> <{p}> ?o }} ORDER BY ?o")]
+
+    def first(self, s: str, p: str):
+        v = self.values(s, p)
+        return v[0] if v else None
+
+    def qid(self, iri: str) -> str | None:
+        """A verified Q-id: owl:sameAs wd:Q... (closeMatch is not identity, so not used)."""
+        for o in self.values(iri, "http://www.w3.org/2002/07/owl#sameAs"):
+            if isinstance(o, NamedNode) and o.value.startswith(WD + "Q"):
+                return o.value[len(WD):]
+        return None
+
+    def label(self, iri: str) -> str:
+        lab = self.first(iri, "http://www.w3.org/2000/01/rdf-schema#label")
+        return lab.value if lab is not None else iri.rsplit("/", 1)[-1]
+
+
+def _qs_string(text: str, lang: str | None = "en") -> str:
+    text = text.replace('"', "'").replace("\t", " ").replace("\n", " ")
+    return f'{lang}:"{text}"' if lang else f'"{text}"'
+
+
+def _qs_time(value: str, precision: int) -> str:
+    """QuickStatements time: +YYYY-MM-DDT00:00:00Z/precision (11 day, 10 month, 9 year)."""
+    date = value[:10] if precision >= 11 else value[:7] + "-00"
+    return f"+{date}T00:00:00Z/{precision}"
+
+
+def _event_date(f: _Facts, event: str) -> str | None:
+    """The event's date (QuickStatements time), from its time expression, at the precision known."""
+    T = "http://www.w3.org/2006/time#"
+    SEM = "http://semanticweb.cs.vu.nl/2009/11/sem/"
+    times = f.values(event, SEM + "hasTime") + f.values(event, IKG + "agreedOn")
+    for t in times:
+        d = f.first(t.value, T + "inXSDDate")
+        if d is not None:
+            return _qs_time(d.value, 11)
+        ym = f.first(t.value, T + "inXSDgYearMonth")
+        if ym is not None:
+            return _qs_time(ym.value, 10)
+        b = f.first(t.value, SEM + "hasEarliestBeginTimeStamp")
+        e = f.first(t.value, SEM + "hasLatestBeginTimeStamp") or f.first(t.value, SEM + "hasLatestEndTimeStamp")
+        if b is not None and e is not None and b.value[:10] == e.value[:10]:
+            return _qs_time(b.value, 11)
+    return None
+
+
+def quickstatements(store: Store) -> str:
+    """The article's events as QuickStatements V1 (tab-separated), for an editor to review.
+
+    Each event becomes CREATE + LAST lines: English label, P31 (only verified classes), P585
+    point in time, P276 location (the linked place, or the linked place its area lies within),
+    P1120 number of deaths (exact figure, or value~tolerance when both bounds are known),
+    P8031 perpetrator only where the data states it plainly (not through a claim), P1891
+    signatories of agreements, P710 participants. Every statement carries the article as its
+    reference: S1476 title and S577 publication date (no reference URL is known offline;
+    S123 publisher only if the publisher has a verified Q-id). Values use only verified Q-ids
+    (owl:sameAs in wikidata-links.ttl); anything awaiting reconciliation is a `#` comment line.
+    """
+    f = _Facts(store)
+    SEM = "http://semanticweb.cs.vu.nl/2009/11/sem/"
+    SCHEMA = "https://schema.org/"
+    title = f.first(ARTICLE, SCHEMA + "headline") or f.first(ARTICLE, "http://www.w3.org/2000/01/rdf-schema#label")
+    published = f.first(ARTICLE, SCHEMA + "datePublished")
+    publisher = f.first(ARTICLE, SCHEMA + "publisher")
+    ref = []
+    if title is not None:
+        ref += ["S1476", _qs_string(title.value, title.language or "en")]
+    if published is not None:
+        ref += ["S577", _qs_time(published.value, 11)]
+    notes = []
+    if publisher is not None:
+        pq = f.qid(publisher.value)
+        if pq:
+            ref += ["S123", pq]
+        else:
+            notes.append(f"# publisher {f.label(publisher.value)} <{publisher.value}> awaits reconciliation: "
+                         "S123 omitted")
+    out = ["# idlib-kg: events of the Daily Sabah article of 28 February 2020, QuickStatements V1.",
+           "# FOR REVIEW by a Wikidata editor before running. Only verified Q-ids are used; entities",
+           "# awaiting reconciliation are comments. Reference on every statement: the article",
+           "# (S1476 title, S577 publication date; its URL is not known offline).", *notes]
+    SAMEAS_AWAITING = "awaits reconciliation (no verified Q-id)"
+
+    def stmt(prop: str, value: str, *qualifiers: str) -> str:
+        return "\t".join(["LAST", prop, value, *qualifiers, *ref])
+
+    for row in f.rows(QS_EVENTS):
+        e = row["e"].value
+        label = row["label"].value if "label" in row else f.label(e)
+        out += ["", f"# <{e}> {label}"]
+        existing = f.qid(e)
+        if existing:
+            out.append(f"# already on Wikidata as {existing}: statements go to that item")
+            subject = existing
+        else:
+            out.append("CREATE")
+            subject = "LAST"
+        lines: list[str] = []
+        if subject == "LAST":
+            lines.append(f"LAST\tLen\t{_qs_string(label, None)}")
+        types = [t.value for t in f.values(e, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")]
+        classes = sorted({EVENT_CLASSES[t] for t in types if t in EVENT_CLASSES})
+        for q in classes:
+            lines.append(stmt("P31", q))
+        if not classes:
+            lines.append(f"# P31: no verified Wikidata class for {', '.join(t.rsplit('#', 1)[-1] for t in types)}")
+        date = _event_date(f, e)
+        if date:
+            lines.append(stmt("P585", date))
+        for place in f.values(e, SEM + "hasPlace"):
+            q = f.qid(place.value)
+            within = [w for w in f.values(place.value, "http://www.opengis.net/ont/geosparql#sfWithin")]
+            if q:
+                lines.append(stmt("P276", q))
+            elif within and f.qid(within[0].value):
+                lines.append(f"# P276: {f.label(place.value)} {SAMEAS_AWAITING}; its enclosing place instead")
+                lines.append(stmt("P276", f.qid(within[0].value)))
+            else:
+                lines.append(f"# P276: {f.label(place.value)} <{place.value}> {SAMEAS_AWAITING}")
+        for count in f.values(e, IKG + "numberKilled"):
+            c = count.value
+            stated = f.first(c, IKG + "statedFigure")
+            lo, hi = f.first(c, IKG + "lowerBound"), f.first(c, IKG + "upperBound")
+            if lo is not None and hi is not None:
+                lo_v, hi_v = int(float(lo.value)), int(float(hi.value))
+                if lo_v == hi_v:
+                    lines.append(stmt("P1120", str(lo_v)))
+                else:
+                    mid, tol = (lo_v + hi_v) / 2, (hi_v - lo_v) / 2
+                    lines.append(stmt("P1120", f"{mid:g}~{tol:g}"))
+            elif lo is not None:
+                lines.append(f"# P1120: the article says {stated.value if stated else '?'!r} "
+                             f"(at least {lo.value}); QuickStatements cannot state a lower bound "
+                             "alone: add by hand with a lower bound")
+        perps = f.values(e, IKG + "perpetrator")
+        for p in perps:
+            q = f.qid(p.value)
+            lines.append(stmt("P8031", q) if q else f"# P8031: {f.label(p.value)} <{p.value}> {SAMEAS_AWAITING}")
+        if not perps:
+            claimed = f.rows(f"""SELECT DISTINCT ?agent ?claim WHERE {{
+                ?role <{IKG}roleInEvent> <{e}> ; <{IKG}roleAgent> ?agent ; <{SEM}roleType> ?rt .
+                FILTER(STRENDS(STR(?rt), "/perpetrator"))
+                OPTIONAL {{ ?claim <{IKG}claimedRole> ?role }} }} ORDER BY ?agent""")
+            for r in claimed:
+                lines.append(f"# P8031 omitted: {f.label(r['agent'].value)} is named as perpetrator only as "
+                             f"reported in a claim (<{r['claim'].value if 'claim' in r else '?'}>), which "
+                             "is contested; the data states no plain perpetrator")
+        for party in f.values(e, IKG + "party"):
+            q = f.qid(party.value)
+            lines.append(stmt("P1891", q) if q else f"# P1891: {f.label(party.value)} {SAMEAS_AWAITING}")
+        for prop in (IKG + "organizer", SEM + "hasActor"):
+            for who in f.values(e, prop):
+                q = f.qid(who.value)
+                lines.append(stmt("P710", q) if q else f"# P710: {f.label(who.value)} {SAMEAS_AWAITING}")
+        if subject != "LAST":
+            lines = [ln.replace("LAST\t", subject + "\t", 1) for ln in lines]
+        out += lines
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- `idlib-kg export`
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "export", help="write the whole dataset to one file (deterministic)",
+        description="Write the dataset: quad formats keep the named graphs, triple formats get "
+                    "their union. Same data -> same bytes (RDFC-1.0 blank nodes, sorted). "
+                    "quickstatements: the article's events for Wikidata, for review. "
+                    "Exit codes: 0 written, 2 bad options or unreadable data.")
+    p.add_argument("--format", "-f", choices=FORMATS, default="nquads", help="output format (default nquads)")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="output file (default stdout)")
+    p.add_argument("--load", type=Path, action="append", default=[], metavar="FILE",
+                   help="extra RDF file to include (as the server's --load)")
+    p.set_defaults(func=export_command)
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from idlib_kg.dataset import DatasetError
+    from idlib_kg.store import StoreError
+    try:
+        store = load_dataset(args.load)
+    except (DatasetError, StoreError) as e:
+        print(f"idlib-kg export: {e}", file=sys.stderr)
+        return 2
+    if args.format == "quickstatements":
+        data = quickstatements(store).encode("utf-8")
+    else:
+        data = serialize_dataset(store, args.format)
+    if args.output:
+        tmp = args.output.with_name(args.output.name + ".tmp")
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(args.output)
+        except OSError as e:
+            print(f"idlib-kg export: cannot write {args.output}: {e}", file=sys.stderr)
+            return 2
+        print(f"idlib-kg export: wrote {len(data):,} bytes of {args.format} to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0

@@ -1,0 +1,465 @@
+"""Dereferenceable IRIs: the server answers for every IRI the project mints.
+
+The configured base IRI (Settings.base_iri, default https://w3id.org/idlib-kg/) maps to this
+server's paths: BASE + "id/X" -> /id/X, BASE + "scheme/..." -> /scheme/..., BASE + "ontology"
+-> /ontology, BASE + "graph/G" -> /graph/G (w3id.org redirects to the server).
+
+Choice: 303 See Other for things, 200 for documents.
+- /id/X and /scheme/... name things (a state, a person, an attack, a concept), not web pages,
+  so they answer `303 See Other` to a document about them (the httpRange-14 resolution):
+  /doc/X.html for browsers, /doc/X.ttl, .nt, .rdf or .jsonld for RDF clients (chosen from
+  Accept with werkzeug's parser through idlib_kg.negotiation; `Vary: Accept`). Documents for
+  concepts sit at /doc/scheme/....ext. Each document is also reachable directly.
+- Information resources answer 200 with `Content-Location` naming the variant sent and
+  `Vary: Accept`: the ontology (/ontology: the HTML documentation from `idlib-kg docs`, or a
+  term list when it was not generated; Turtle, RDF/XML, N-Triples, JSON-LD; the variants are
+  /ontology.html, .ttl, .rdf, .nt, .jsonld; the version IRI /ontology/1.0.0 serves the same; its terms BASE + "ontology#Claim" land on the id
+  "Claim" of the page), the article text (/id/article/text: HTML with every sentence and span
+  anchored by its fragment, e.g. #char=84,346; text/plain; or its RDF description; no
+  Content-Location there, the variants have no URLs of their own) and the
+  named graphs (/graph/G: the graph's triples, or an HTML summary).
+- A resource the data does not mention: 404 (an HTML page for browsers).
+
+Pages are Jinja2 templates with autoescaping: every literal is data from the outside world.
+Links are made only to http(s) IRIs (an IRI such as javascript:... is shown as text).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
+                   send_file, url_for)
+from pyoxigraph import RdfFormat, parse, serialize
+from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
+
+from idlib_kg import resources, void
+from idlib_kg.description import DESCRIPTION_FORMATS, HTML
+from idlib_kg.executor import QueryJob
+from idlib_kg.export import PREFIXES
+from idlib_kg.negotiation import GRAPH_FORMATS, Format, NotAcceptable, choose
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("linkeddata", __name__, template_folder="templates")
+bp.register_blueprint(void.bp)
+
+EXTENSIONS = {"html": "html", "ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml", "jsonld": "jsonld"}
+EXT_OF = {v: k for k, v in EXTENSIONS.items()}
+TEXT_PLAIN = Format("text", "text/plain", (), None)
+TEXT_FORMATS = {**DESCRIPTION_FORMATS, "text": TEXT_PLAIN}
+MAX_ROWS = 1_000_000
+INBOUND_LIMIT = 500
+
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+OWL = "http://www.w3.org/2002/07/owl#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+NIF = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"
+GAF = "http://groundedannotationframework.org/gaf#"
+WD = "http://www.wikidata.org/entity/"
+LINK_PREDICATES = (OWL + "sameAs", SKOS + "closeMatch", SKOS + "exactMatch")
+ARTICLE_TEXT_PATH = "id/article/text"
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _runtime():
+    return current_app.extensions["idlib_kg"]
+
+
+def base_iri() -> str:
+    return _runtime().settings.base_iri
+
+
+def select(query: str) -> list[dict]:
+    """Run a SELECT in the executor; rows as {var: SPARQL-JSON term}."""
+    result = _runtime().executor.run(QueryJob(query, result_format="json", max_rows=MAX_ROWS))
+    return json.loads(result.body)["results"]["bindings"]
+
+
+def construct(query: str, fmt: str) -> bytes:
+    return _runtime().executor.run(QueryJob(query, graph_format=fmt, max_rows=MAX_ROWS)).body
+
+
+def ask(query: str) -> bool:
+    result = _runtime().executor.run(QueryJob(query, result_format="json"))
+    return bool(json.loads(result.body)["boolean"])
+
+
+def iri_ref(iri: str) -> str:
+    """An IRI safe to put between < > in a query (the route only lets path characters through)."""
+    if any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
+        abort(404)
+    return f"<{iri}>"
+
+
+def local_href(iri: str) -> str | None:
+    """Our IRIs -> this server's path (fragment kept); others -> None."""
+    base = base_iri()
+    if iri.startswith(base):
+        return "/" + iri[len(base):]
+    return None
+
+
+def negotiate(formats: dict[str, Format]) -> str:
+    try:
+        return choose(formats, request.accept_mimetypes).key
+    except NotAcceptable as e:
+        raise HTTPNotAcceptable(str(e)) from None
+
+
+def _vary(resp: Response) -> Response:
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+def rdf_response(body: bytes, fmt: str, content_location: str | None = None) -> Response:
+    f = GRAPH_FORMATS[fmt]
+    ctype = f.media_type + ("; charset=utf-8" if f.media_type.startswith("text/") or "json" in f.media_type
+                            or "xml" in f.media_type else "")
+    resp = Response(body, content_type=ctype)
+    if content_location:
+        resp.headers["Content-Location"] = content_location
+    return resp
+
+
+def not_found(what: str) -> Response:
+    wants_html = request.accept_mimetypes.best_match(["text/html", "text/plain"]) == "text/html"
+    if wants_html:
+        body = render_template("not_found.html", what=what, path=request.path)
+        return Response(body, status=404, content_type="text/html; charset=utf-8")
+    return Response(f"not found: {what} is not described in this dataset\n", status=404,
+                    content_type="text/plain; charset=utf-8")
+
+
+# --------------------------------------------------------------------------- values for templates
+
+@dataclass
+class Value:
+    """One RDF term as a page shows it."""
+
+    kind: str                       # iri, literal, bnode
+    text: str                       # the IRI, the lexical form, or the blank node label
+    href: str | None = None         # only http(s) IRIs (ours: local path)
+    external: bool = False
+    label: str | None = None
+    lang: str | None = None
+    datatype: str | None = None
+    graphs: list[str] = field(default_factory=list)
+
+    @property
+    def short_datatype(self) -> str | None:
+        return compact(self.datatype) if self.datatype else None
+
+
+def compact(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def to_value(term: dict, labels: dict[str, str]) -> Value:
+    kind, text = term["type"], term["value"]
+    if kind == "uri":
+        href = local_href(text)
+        external = False
+        if href is None and text.lower().startswith(("http://", "https://")):
+            href, external = text, True
+        short = compact(text)
+        return Value("iri", text, href, external, labels.get(text) or (short if short != text else None))
+    if kind == "bnode":
+        return Value("bnode", text)
+    dt = term.get("datatype")
+    if dt == "http://www.w3.org/2001/XMLSchema#string":
+        dt = None
+    return Value("literal", text, lang=term.get("xml:lang"), datatype=dt)
+
+
+def fetch_labels(iris: set[str]) -> dict[str, str]:
+    iris = {i for i in iris if not any(c in i for c in '<>"{}|^`\\ ')}
+    if not iris:
+        return {}
+    values = " ".join(f"<{i}>" for i in sorted(iris))
+    rows = select(f"""SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }}
+        ?x <{RDFS}label>|<{SKOS}prefLabel> ?l }}""")
+    labels: dict[str, tuple[int, str]] = {}
+    for r in rows:
+        lang = r["l"].get("xml:lang", "")
+        rank = 0 if lang.lower().startswith("en") else (1 if not lang else 2)
+        cur = labels.get(r["x"]["value"])
+        if cur is None or (rank, r["l"]["value"]) < cur:
+            labels[r["x"]["value"]] = (rank, r["l"]["value"])
+    return {k: v[1] for k, v in labels.items()}
+
+
+@dataclass
+class Evidence:
+    span: str
+    href: str | None
+    words: str
+    before: str
+    after: str
+    sentence: str | None
+
+
+def evidence_for(iri: str) -> list[Evidence]:
+    rows = select(f"""PREFIX nif: <{NIF}>
+        SELECT ?span ?b ?e ?words ?sent ?sb ?stext WHERE {{
+          {iri_ref(iri)} <{GAF}denotedBy> ?span .
+          OPTIONAL {{ ?span nif:beginIndex ?b ; nif:endIndex ?e }}
+          OPTIONAL {{ ?span nif:anchorOf ?words }}
+          OPTIONAL {{ ?span nif:sentence ?sent . ?sent nif:beginIndex ?sb ; nif:anchorOf ?stext }}
+        }} ORDER BY ?b ?e ?span""")
+    seen: dict[str, Evidence] = {}
+    for r in rows:
+        span = r["span"]["value"]
+        if span in seen:
+            continue
+        words = r.get("words", {}).get("value", "")
+        before = after = ""
+        sentence = None
+        if "stext" in r and "b" in r and "sb" in r:
+            stext = r["stext"]["value"]
+            start = int(r["b"]["value"]) - int(r["sb"]["value"])
+            end = int(r["e"]["value"]) - int(r["sb"]["value"])
+            if 0 <= start <= end <= len(stext) and stext[start:end] == words:
+                before, after = stext[:start], stext[end:]
+            else:
+                before = stext + " | "
+            sentence = r["sent"]["value"]
+        seen[span] = Evidence(span, local_href(span), words, before, after, sentence)
+    return list(seen.values())
+
+
+def describe_page(iri: str) -> dict:
+    """Everything the resource page shows."""
+    ref = iri_ref(iri)
+    out_rows = select(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {ref} ?p ?o }} }} ORDER BY ?p ?o ?g")
+    in_rows = select(f"SELECT DISTINCT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p {ref} }} }} "
+                     f"ORDER BY ?p ?s LIMIT {INBOUND_LIMIT + 1}")
+    iris = {iri} | {r["p"]["value"] for r in out_rows + in_rows}
+    iris |= {r["o"]["value"] for r in out_rows if r["o"]["type"] == "uri"}
+    iris |= {r["s"]["value"] for r in in_rows if r["s"]["type"] == "uri"}
+    labels = fetch_labels(iris)
+    properties: dict[str, list[Value]] = {}
+    types: list[Value] = []
+    links: list[tuple[str, Value]] = []
+    by_key: dict[tuple[str, str, str], Value] = {}
+    for r in out_rows:
+        p, o, g = r["p"]["value"], r["o"], r["g"]["value"]
+        key = (p, o["type"], o["value"] + o.get("xml:lang", "") + o.get("datatype", ""))
+        graph = g.rsplit("/", 1)[-1]
+        if key in by_key:
+            if graph not in by_key[key].graphs:
+                by_key[key].graphs.append(graph)
+            continue
+        v = to_value(o, labels)
+        v.graphs.append(graph)
+        by_key[key] = v
+        if p == RDF_TYPE:
+            types.append(v)
+        if p in LINK_PREDICATES and o["type"] == "uri" and o["value"].startswith(WD):
+            links.append((compact(p), v))
+        properties.setdefault(p, []).append(v)
+    inbound: dict[str, list[Value]] = {}
+    for r in in_rows[:INBOUND_LIMIT]:
+        inbound.setdefault(r["p"]["value"], []).append(to_value(r["s"], labels))
+    label = labels.get(iri)
+    return {
+        "iri": iri, "label": label or iri.rsplit("/", 1)[-1], "types": types,
+        "properties": [(to_value({"type": "uri", "value": p}, labels), vs) for p, vs in properties.items()],
+        "inbound": [(to_value({"type": "uri", "value": p}, labels), vs) for p, vs in inbound.items()],
+        "inbound_truncated": len(in_rows) > INBOUND_LIMIT,
+        "evidence": evidence_for(iri), "wikidata": links,
+    }
+
+
+def describe_rdf(iri: str, fmt: str) -> bytes:
+    """Outbound triples (with the blank nodes they lead to), inbound triples, neighbours' labels."""
+    ref = iri_ref(iri)
+    return construct(f"""CONSTRUCT {{ {ref} ?p ?o . ?o ?p2 ?o2 . ?o <{RDFS}label> ?ol . ?s ?pi {ref} .
+                                     ?s <{RDFS}label> ?sl }}
+        WHERE {{ {{ {ref} ?p ?o
+                   OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2 }}
+                   OPTIONAL {{ FILTER(isIRI(?o)) ?o <{RDFS}label> ?ol }} }}
+                 UNION {{ ?s ?pi {ref} OPTIONAL {{ ?s <{RDFS}label> ?sl }} }} }}""", fmt)
+
+
+def exists(iri: str) -> bool:
+    ref = iri_ref(iri)
+    return ask(f"ASK {{ {{ {ref} ?p ?o }} UNION {{ ?s ?p {ref} }} }}")
+
+
+# --------------------------------------------------------------------------- things: 303
+
+def _see_other(doc_path: str) -> Response:
+    key = negotiate(DESCRIPTION_FORMATS)
+    resp = redirect(url_for("linkeddata.document", path=f"{doc_path}.{EXT_OF[key]}"), code=303)
+    return _vary(resp)
+
+
+@bp.get("/id/<path:name>")
+def thing(name: str):
+    if name == "article/text":
+        return article_text()
+    iri = base_iri() + "id/" + name
+    if not exists(iri):
+        return not_found(iri)
+    return _see_other(name)
+
+
+@bp.get("/scheme/<path:name>")
+def concept(name: str):
+    iri = base_iri() + "scheme/" + name
+    if not exists(iri):
+        return not_found(iri)
+    return _see_other("scheme/" + name)
+
+
+@bp.get("/doc/<path:path>")
+def document(path: str):
+    stem, _, ext = path.rpartition(".")
+    if not stem or ext not in EXTENSIONS:
+        return not_found(request.path)
+    iri = base_iri() + (stem if stem.startswith("scheme/") else "id/" + stem)
+    if not exists(iri):
+        return not_found(iri)
+    fmt = EXTENSIONS[ext]
+    if fmt == "html":
+        page = describe_page(iri)
+        rdf_links = {k: url_for("linkeddata.document", path=f"{stem}.{e}") for e, k in EXTENSIONS.items()
+                     if k != "html"}
+        return render_template("resource.html", page=page, rdf_links=rdf_links)
+    return rdf_response(describe_rdf(iri, fmt), fmt)
+
+
+# --------------------------------------------------------------------------- the article text
+
+def article_text() -> Response:
+    iri = base_iri() + ARTICLE_TEXT_PATH
+    fmt = negotiate(TEXT_FORMATS)
+    if fmt in GRAPH_FORMATS:
+        body = construct(f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o
+            FILTER(?s = <{iri}> || STRSTARTS(STR(?s), "{iri}#")) }}""", fmt)
+        return _vary(rdf_response(body, fmt))
+    rows = select(f"""PREFIX nif: <{NIF}>
+        SELECT ?s ?text WHERE {{ ?s nif:isString ?text FILTER(STRSTARTS(STR(?s), "{iri}#")) }}""")
+    if not rows:
+        return not_found(iri)
+    text = rows[0]["text"]["value"]
+    if fmt == "text":
+        resp = Response(text, content_type="text/plain; charset=utf-8")
+        return _vary(resp)
+    spans = select(f"""PREFIX nif: <{NIF}>
+        SELECT ?span ?b ?e ?words (SAMPLE(?kind) AS ?k) (GROUP_CONCAT(DISTINCT STR(?r); separator=" ") AS ?rs)
+        WHERE {{ ?span nif:beginIndex ?b ; nif:endIndex ?e .
+                 FILTER(STRSTARTS(STR(?span), "{iri}#"))
+                 OPTIONAL {{ ?span nif:anchorOf ?words }}
+                 OPTIONAL {{ ?span a ?kind FILTER(?kind = nif:Sentence) }}
+                 OPTIONAL {{ ?r <{GAF}denotedBy> ?span }} }}
+        GROUP BY ?span ?b ?e ?words ORDER BY ?b ?e""")
+    sentences, parts = [], []
+    for r in spans:
+        b, e = int(r["b"]["value"]), int(r["e"]["value"])
+        frag = r["span"]["value"].split("#", 1)[1]
+        denoting = [{"iri": x, "href": local_href(x)} for x in r.get("rs", {}).get("value", "").split() if x]
+        entry = {"id": frag, "begin": b, "end": e, "words": r.get("words", {}).get("value", text[b:e]),
+                 "resources": denoting}
+        if "k" in r:
+            sentences.append(entry)
+        elif e - b < len(text):
+            parts.append(entry)
+    return _vary(Response(render_template("text.html", iri=iri, text=text, sentences=sentences, spans=parts),
+                          content_type="text/html; charset=utf-8"))
+
+
+# --------------------------------------------------------------------------- the ontology
+
+def ontology_file():
+    return resources.ontology_dir() / "idlib-kg.ttl"
+
+
+@bp.get("/ontology")
+@bp.get("/ontology.<ext>")
+def ontology(ext: str | None = None):
+    if ext is None:
+        fmt = negotiate(DESCRIPTION_FORMATS)
+    elif ext in EXTENSIONS:
+        fmt = EXTENSIONS[ext]
+    else:
+        return not_found(request.path)
+    location = None if ext else url_for("linkeddata.ontology", ext=EXT_OF[fmt])
+    path = ontology_file()
+    if fmt == "html":
+        doc = resources.ontology_dir() / "doc" / "index.html"
+        resp = send_file(doc, mimetype="text/html") if doc.is_file() else \
+            Response(render_template("terms.html", **ontology_terms()), content_type="text/html; charset=utf-8")
+    elif fmt == "turtle":
+        resp = Response(path.read_bytes(), content_type="text/turtle; charset=utf-8")
+    else:
+        triples = list(parse(path=str(path), format=RdfFormat.TURTLE))
+        triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+        resp = rdf_response(serialize(triples, format=GRAPH_FORMATS[fmt].oxigraph,
+                                      prefixes=PREFIXES if fmt == "turtle" else None), fmt)
+    if location:
+        resp.headers["Content-Location"] = location
+    return _vary(resp)
+
+
+@bp.get("/ontology/<version>")
+def ontology_version(version: str):
+    """The version IRI (owl:versionIRI) of the current ontology serves the same documents."""
+    iri = base_iri() + "ontology/" + version
+    if not ask(f"ASK {{ ?o <{OWL}versionIRI> {iri_ref(iri)} }}"):
+        return not_found(iri)
+    return ontology()
+
+
+def ontology_terms() -> dict:
+    ns = base_iri() + "ontology#"
+    rows = select(f"""SELECT ?t ?kind (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?def) WHERE {{
+        GRAPH <{base_iri()}graph/ontology> {{ ?t a ?kind
+          FILTER(STRSTARTS(STR(?t), "{ns}") && ?kind IN (<{OWL}Class>, <{OWL}ObjectProperty>,
+                 <{OWL}DatatypeProperty>, <{OWL}AnnotationProperty>, <{OWL}NamedIndividual>))
+          OPTIONAL {{ ?t <{RDFS}label> ?l }} OPTIONAL {{ ?t <{SKOS}definition>|<{RDFS}comment> ?d }} }}
+        }} GROUP BY ?t ?kind ORDER BY ?kind ?t""")
+    terms = [{"id": r["t"]["value"][len(ns):], "iri": r["t"]["value"], "kind": compact(r["kind"]["value"]),
+              "label": r.get("label", {}).get("value"), "definition": r.get("def", {}).get("value")}
+             for r in rows]
+    return {"iri": base_iri() + "ontology", "terms": terms}
+
+
+# --------------------------------------------------------------------------- named graphs
+
+@bp.get("/graph/<path:name>")
+def graph(name: str):
+    iri = base_iri() + "graph/" + name
+    counts = {g.name: g.triples for g in _runtime().graph_counts()}
+    if iri not in counts:
+        return not_found(iri)
+    wanted = request.args.get("format")
+    if wanted:
+        fmt = EXTENSIONS.get(wanted, wanted)
+        if fmt not in DESCRIPTION_FORMATS:
+            abort(400, f"format={wanted!r}: use one of {', '.join(EXTENSIONS)}")
+    else:
+        fmt = negotiate(DESCRIPTION_FORMATS)
+    location = None if wanted else url_for("linkeddata.graph", name=name, format=EXT_OF[fmt])
+    if fmt == "html":
+        resp = Response(render_template("graph.html", iri=iri, triples=counts[iri],
+                                        downloads={e: url_for("linkeddata.graph", name=name, format=e)
+                                                   for e in EXTENSIONS if e != "html"}),
+                        content_type="text/html; charset=utf-8")
+    else:
+        resp = rdf_response(construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}",
+                                      fmt), fmt)
+    if location:
+        resp.headers["Content-Location"] = location
+    return _vary(resp)
+
+
+__all__ = ["bp", "HTML"]

@@ -1,0 +1,155 @@
+"""Dereferencing: 303 for things, 200 + Content-Location for documents, HTML that escapes."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from idlib_kg.export import load_dataset
+
+from .conftest import REPO
+
+BASE = "https://w3id.org/idlib-kg/"
+IKR = Namespace(BASE + "id/")
+VOID = Namespace("http://rdfs.org/ns/void#")
+RDF_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
+             "application/ld+json": "json-ld"}
+
+
+def minted_iris() -> set[str]:
+    store = load_dataset()
+    rows = store.query(f"""SELECT DISTINCT ?x WHERE {{ {{ ?x ?p ?o }} UNION {{ ?s ?p ?x }}
+        FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{BASE}")) }}""", use_default_graph_as_union=True)
+    return {r["x"].value for r in rows}
+
+
+def test_thing_gets_303_to_a_document_by_accept(client):
+    r = client.get("/id/turkey", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/doc/turkey.html")
+    assert "Accept" in r.headers["Vary"]
+    for media, ext in (("text/turtle", "ttl"), ("application/n-triples", "nt"),
+                       ("application/rdf+xml", "rdf"), ("application/ld+json", "jsonld")):
+        r = client.get("/id/turkey", headers={"Accept": media})
+        assert r.status_code == 303 and r.headers["Location"].endswith(f"/doc/turkey.{ext}"), media
+
+
+@pytest.mark.parametrize("media", list(RDF_TYPES))
+def test_documents_parse_and_describe_the_thing(client, media):
+    r = client.get("/id/turkey", headers={"Accept": media}, follow_redirects=True)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith(media)
+    g = Graph().parse(data=r.data, format=RDF_TYPES[media])
+    assert (IKR.turkey, RDFS.label, Literal("Turkey", lang="en")) in g
+    assert (IKR.turkey, OWL.sameAs, URIRef("http://www.wikidata.org/entity/Q43")) in g
+    assert any(g.triples((None, None, IKR.turkey)))  # inbound links too
+
+
+def test_every_minted_iri_resolves(client):
+    missing = []
+    for iri in sorted(minted_iris()):
+        path = "/" + iri[len(BASE):].split("#", 1)[0]
+        if path.startswith("/.well-known/genid"):
+            continue
+        r = client.get(path, headers={"Accept": "text/turtle"})
+        if r.status_code not in (200, 303):
+            missing.append((iri, r.status_code))
+    assert not missing
+
+
+def test_unknown_resource_is_404(client):
+    r = client.get("/id/no-such-thing", headers={"Accept": "text/html"})
+    assert r.status_code == 404 and b"Not found" in r.data
+    assert client.get("/id/no-such-thing", headers={"Accept": "text/turtle"}).status_code == 404
+    assert client.get("/doc/no-such-thing.ttl").status_code == 404
+    assert client.get("/doc/turkey.exe").status_code == 404
+
+
+def test_html_page_shows_label_types_values_sentence_and_wikidata(client):
+    html = client.get("/doc/attack-2020-02-27.html").get_data(as_text=True)
+    assert "<h1>Aerial bombardment of Turkish troops in Idlib, 27 February 2020</h1>" in html
+    assert 'href="/ontology#Airstrike"' in html                    # type, linked locally
+    assert 'href="/id/turkish-troops"' in html                     # a property value
+    assert "Linked from" in html and 'href="/id/claim-daily-sabah-regime-attack"' in html
+    # the sentence it comes from, with the exact words marked
+    assert "were killed in <mark>a brutal attack</mark> by the Moscow-backed" in html
+    assert "33 Turkish soldiers were killed" in html
+    turkey = client.get("/doc/turkey.html").get_data(as_text=True)
+    assert 'href="http://www.wikidata.org/entity/Q43"' in turkey and 'id="wikidata"' in turkey
+
+
+def test_html_escapes_planted_literals_and_iris(client):
+    html = client.get("/doc/planted.html").get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;label&#39;)&lt;/script&gt;" in html
+    assert 'onmouseover="alert' not in html
+    assert 'href="javascript:' not in html and "javascript:alert(1)" in html  # shown, not linked
+    assert 'href="https://example.org/x?a=1&amp;b=2"' in html
+    # the planted resource is also listed as linking to Turkey, escaped there too
+    turkey = client.get("/doc/turkey.html").get_data(as_text=True)
+    assert "<script>alert" not in turkey
+
+
+def test_ontology_html_and_rdf(client):
+    r = client.get("/ontology", headers={"Accept": "text/html"})
+    assert r.status_code == 200 and r.headers["Content-Location"].endswith("/ontology.html")
+    assert 'id="Claim"' in r.get_data(as_text=True)  # https://w3id.org/idlib-kg/ontology#Claim lands here
+    for media, fmt in (("text/turtle", "turtle"), ("application/rdf+xml", "xml")):
+        r = client.get("/ontology", headers={"Accept": media})
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith(media)
+        assert "Accept" in r.headers["Vary"] and r.headers["Content-Location"]
+        g = Graph().parse(data=r.data, format=fmt)
+        assert (URIRef(BASE + "ontology"), RDF.type, OWL.Ontology) in g
+
+
+def test_ontology_term_list_when_docs_are_missing(client, monkeypatch, tmp_path):
+    from idlib_kg import resources
+    monkeypatch.setattr(resources, "ontology_dir", lambda: tmp_path)
+    (tmp_path / "idlib-kg.ttl").write_bytes((REPO / "ontology" / "idlib-kg.ttl").read_bytes())
+    html = client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<tr id="Claim">' in html
+
+
+def test_article_text_iri_serves_the_text(client):
+    r = client.get("/id/article/text", headers={"Accept": "text/plain"})
+    assert r.status_code == 200
+    assert r.get_data(as_text=True) == (REPO / "triples" / "article.txt").read_text(encoding="utf-8")
+    html = client.get("/id/article/text", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'id="char=84,346"' in html and 'id="char=243,274"' in html
+    g = Graph().parse(data=client.get("/id/article/text", headers={"Accept": "text/turtle"}).data, format="turtle")
+    assert len(g) > 100
+
+
+def test_concepts_and_graphs(client):
+    r = client.get("/scheme/cameo/016", headers={"Accept": "text/turtle"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/doc/scheme/cameo/016.ttl")
+    g = Graph().parse(data=client.get(r.headers["Location"]).data, format="turtle")
+    assert len(g) > 3
+    r = client.get("/graph/links", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["Content-Location"].endswith("format=ttl")
+    links = Graph().parse(data=r.data, format="turtle")
+    assert len(links) == len(Graph().parse(REPO / "triples" / "wikidata-links.ttl"))
+    assert client.get("/graph/nope").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/.well-known/void", "/void"])
+def test_void_description(client, path):
+    r = client.get(path, headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    g = Graph().parse(data=r.data, format="turtle")
+    ds = URIRef(BASE + "void#idlib-kg")
+    assert (ds, RDF.type, VOID.Dataset) in g
+    assert (ds, URIRef("http://purl.org/dc/terms/license"), URIRef("https://creativecommons.org/licenses/by/4.0/")) in g
+    assert g.value(ds, VOID.sparqlEndpoint) is not None
+    assert (ds, VOID.vocabulary, URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/")) in g
+    assert (ds, VOID.exampleResource, IKR["attack-2020-02-27"]) in g
+    article = URIRef(BASE + "graph/article")
+    assert (ds, VOID.subset, article) in g
+    expected = len(list(load_dataset().query(f"SELECT * WHERE {{ GRAPH <{article}> {{ ?s ?p ?o }} }}")))
+    assert g.value(article, VOID.triples).toPython() == expected
+    linkset = URIRef(BASE + "void#wikidata-sameAs")
+    assert (linkset, RDF.type, VOID.Linkset) in g and (linkset, VOID.linkPredicate, OWL.sameAs) in g
+    same_as = len(list(Graph().parse(REPO / "triples" / "wikidata-links.ttl").triples((None, OWL.sameAs, None))))
+    assert g.value(linkset, VOID.triples).toPython() == same_as
+    assert (linkset, VOID.target, URIRef(BASE + "void#wikidata")) in g
+    html = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "graph/article" in html

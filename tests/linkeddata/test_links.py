@@ -1,0 +1,86 @@
+"""`idlib-kg links check|suggest` against a local Wikidata stand-in (never the real service)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from .conftest import REPO
+
+WRONG_LINK = """\
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+<https://w3id.org/idlib-kg/id/erdogan> owl:sameAs <http://www.wikidata.org/entity/Q39723> .
+"""
+WRONG_CLASS = """\
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/idlib-kg/id/test-person> a prov:Person ; rdfs:label "Turkey"@en ;
+    owl:sameAs <http://www.wikidata.org/entity/Q43> .
+"""
+AWAITING = """\
+@prefix ikg: <https://w3id.org/idlib-kg/ontology#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://w3id.org/idlib-kg/id/test-putin> a prov:Person ; rdfs:label "Vladimir Putin"@en ;
+    ikg:awaitingReconciliation true .
+<https://w3id.org/idlib-kg/id/test-hatay> rdfs:label "Hatay"@en ; skos:altLabel "hatay province"@en ;
+    ikg:awaitingReconciliation true .
+"""
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "idlib_kg", "links", *args], capture_output=True,
+                          text=True, cwd=REPO, timeout=300)
+
+
+def test_project_links_all_check_out(wikidata_standin):
+    r = run("check", "--wikidata-endpoint", wikidata_standin.sparql_url)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ikr:turkey" in r.stdout and "class fits" in r.stdout
+    assert "near-miss" in r.stdout  # ikr:idlib 'Idlib' ~ 'Idlib Governorate' is reported
+    assert "0 wrong" in r.stdout
+
+
+def test_a_wrong_link_is_caught(wikidata_standin, tmp_path):
+    wrong = tmp_path / "wrong.ttl"
+    wrong.write_text(WRONG_LINK)
+    r = run("check", "--wikidata-endpoint", wikidata_standin.sparql_url, "--load", str(wrong))
+    assert r.returncode == 1, r.stdout + r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if "wd:Q39723" in ln)
+    assert "ikr:erdogan" in line and "WRONG" in line
+    assert "ikr:erdogan owl:sameAs wd:Q39723" in r.stderr
+    # the right link for the same resource is still fine
+    assert any("wd:Q39259" in ln and "ok" in ln for ln in r.stdout.splitlines())
+
+
+def test_a_class_mismatch_is_caught(wikidata_standin, tmp_path):
+    wrong = tmp_path / "wrong-class.ttl"
+    wrong.write_text(WRONG_CLASS)
+    r = run("check", "--wikidata-endpoint", wikidata_standin.sparql_url, "--load", str(wrong))
+    assert r.returncode == 1
+    line = next(ln for ln in r.stdout.splitlines() if "ikr:test-person" in ln)
+    assert "class mismatch" in line and "Q5" in line
+
+
+def test_unreachable_endpoint_is_exit_2():
+    from stores.services import free_port
+    r = run("check", "--wikidata-endpoint", f"http://127.0.0.1:{free_port()}/query", "--timeout", "5")
+    assert r.returncode == 2 and "cannot reach" in r.stderr
+
+
+def test_suggest_lists_candidates_and_writes_nothing(wikidata_standin, tmp_path):
+    extra = tmp_path / "awaiting.ttl"
+    extra.write_text(AWAITING)
+    links_file = REPO / "triples" / "wikidata-links.ttl"
+    before = links_file.read_bytes()
+    r = run("suggest", "--wikidata-endpoint", wikidata_standin.sparql_url, "--load", str(extra))
+    assert r.returncode == 0, r.stderr
+    putin = next(ln for ln in r.stdout.splitlines() if "ikr:test-putin" in ln)
+    assert "wd:Q7747" in putin and "Vladimir Putin" in putin
+    hatay = next(ln for ln in r.stdout.splitlines() if "ikr:test-hatay" in ln)
+    assert "wd:Q83274" in hatay  # found through the alt label, case-insensitively
+    assert "ikr:daily-sabah" in r.stdout  # listed among those without a candidate
+    assert "Nothing was written" in r.stdout
+    assert links_file.read_bytes() == before and extra.read_text() == AWAITING
