@@ -23,8 +23,9 @@ COMMAND_MODULES = (
     "idlib_kg.reasoning",  # reason
     "idlib_kg.export",     # export
     "idlib_kg.links",      # links
-    "idlib_kg.corpus",
-    "idlib_kg.docs",
+    "idlib_kg.corpus",     # corpus
+    "idlib_kg.docs",       # docs
+    "idlib_kg.validate",   # validate
     "idlib_kg.bench",      # bench
 )
 

@@ -104,17 +104,10 @@ def shapes() -> rdflib.Graph:
 @pytest.fixture(scope="session")
 def validate(shapes, ontology_and_schemes):
     """validate(data) -> (conforms, results graph, text), the way shapes.ttl says to run it."""
-    import pyshacl
+    from idlib_kg.validate import validate as run_shapes
 
     def run(data: rdflib.Graph):
-        # rdflib logs a traceback for each ill-typed literal ("last Thursday"^^xsd:dateTime);
-        # the shapes report those, so the log noise is muted.
-        logging.disable(logging.WARNING)
-        try:
-            return pyshacl.validate(data, shacl_graph=shapes, ont_graph=ontology_and_schemes,
-                                    inference="none", advanced=True, allow_warnings=True)
-        finally:
-            logging.disable(logging.NOTSET)
+        return run_shapes(data, shapes=shapes, ontology=ontology_and_schemes)
 
     return run
 
