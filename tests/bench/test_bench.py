@@ -1,0 +1,112 @@
+"""`idlib-kg bench`: it runs, stops by itself, loads the same data everywhere and writes its
+report. Behaviour only: no assertion depends on how fast anything is."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from pyoxigraph import Store
+
+from idlib_kg import bench
+from idlib_kg.bench import Cell, QUERIES, StoreClient, count_rows, goals, memory_of, run_cell
+
+
+def idlib_kg(*args, timeout=600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "idlib_kg", *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory):
+    from idlib_kg.corpus import ensure_corpus
+    from idlib_kg.dataset import load_all
+    path = ensure_corpus(tmp_path_factory.mktemp("corpus") / "c.nt", 3000, 1)
+    store = Store()
+    load_all(store, bench.data_files(path))
+    return store
+
+
+def test_every_bench_query_runs_on_the_corpus(corpus_store):
+    client = StoreClient(corpus_store)
+    for q in QUERIES:
+        ok, body = client(q.text)
+        assert ok, (q.name, body)
+        assert isinstance(count_rows(body), int)
+
+
+def test_a_cell_stops_at_its_request_budget(corpus_store):
+    cell = run_cell(Cell("pyoxigraph", "trivial", 3), lambda: StoreClient(corpus_store),
+                    QUERIES[0].text, duration=60, max_requests=25, unique=True)
+    assert cell.ok + cell.failures == 25
+    assert cell.failures == 0 and cell.percentile(50) is not None and cell.throughput
+
+
+def test_a_cell_stops_at_its_duration(corpus_store):
+    cell = run_cell(Cell("pyoxigraph", "trivial", 2), lambda: StoreClient(corpus_store),
+                    QUERIES[0].text, duration=0.2, max_requests=10**9, unique=False)
+    assert cell.ok > 0 and cell.elapsed < 30
+
+
+def test_failures_are_counted_with_the_first_error(corpus_store):
+    cell = run_cell(Cell("pyoxigraph", "broken", 1), lambda: StoreClient(corpus_store),
+                    "SELECT WHERE {", duration=5, max_requests=3, unique=False)
+    assert cell.ok == 0 and cell.failures == 3 and "SyntaxError" in cell.first_error
+
+
+def test_goals_compare_idlib_kg_with_its_peers():
+    def cell(system, query, c, tput, p50):
+        return {"system": system, "query": query, "concurrency": c, "throughput": tput, "p50_ms": p50}
+    results = {"concurrency": [1, 8], "cells": [
+        cell("idlib-kg", "trivial", 1, 1000, 1.0), cell("oxigraph", "trivial", 1, 3000, 0.3),
+        cell("pyoxigraph", "trivial", 1, 20000, 0.05), cell("idlib-kg", "claims-per-claimant", 8, 500, 5),
+        cell("rdflib-endpoint", "claims-per-claimant", 8, 5, 500), cell("pyoxigraph", "claims-per-claimant", 2, 550, 3)]}
+    verdicts = {g: v for g, _, v in goals(results)}
+    assert verdicts["medium queries: idlib-kg >= 50x rdflib-endpoint throughput"] == "met"
+    assert verdicts["trivial query: within 2x of the Oxigraph server"] == "MISSED"
+    assert verdicts["c=8: >= 80% of raw pyoxigraph's two-thread rate"] == "met"
+    assert verdicts["trivial query at c=1: <= 0.7 ms added over in-process pyoxigraph"] == "MISSED"
+
+
+def test_memory_of_this_process():
+    m = memory_of(os.getpid())
+    assert m["main_hwm_mb"] > 0 and m["tree_pss_mb"] > 0 and m["processes"] >= 1
+
+
+def test_compare_writes_markdown_and_json(tmp_path):
+    out = tmp_path / "r.md"
+    r = idlib_kg("bench", "--triples", "3000", "--duration", "0.2", "--requests", "20",
+                 "--concurrency", "1,2", "--systems", "idlib-kg,idlib-kg-cached,pyoxigraph",
+                 "--queries", "trivial,claims-per-claimant", "--workers", "2",
+                 "--workdir", tmp_path / "work", "--output", out)
+    assert r.returncode == 0, r.stderr[-3000:]
+    text = out.read_text()
+    assert "| system | query | c |" in text and "## Goals" in text
+    res = json.loads((tmp_path / "r.md.json").read_text())
+    systems = {c["system"] for c in res["cells"]}
+    assert systems == {"idlib-kg", "idlib-kg-cached", "pyoxigraph"}
+    assert all(c["ok"] + c["failures"] <= 20 for c in res["cells"])
+    assert all(c["failures"] == 0 for c in res["cells"]), [c["first_error"] for c in res["cells"]]
+    # the same data everywhere: every system returns the same number of rows
+    for per_system in res["rows"].values():
+        assert len(set(per_system.values())) == 1, per_system
+
+
+def test_soak_reports_failures_and_memory(tmp_path):
+    out = tmp_path / "soak.md"
+    r = idlib_kg("bench", "soak", "--triples", "3000", "--minutes", "0.05", "--concurrency", "4",
+                 "--workers", "2", "--workdir", tmp_path / "work", "--output", out)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((tmp_path / "soak.md.json").read_text())
+    assert res["statuses"].get("ok", 0) > 0 and res["samples"]
+    assert "tree PSS MB" in out.read_text()
+
+
+def test_bad_options_exit_2(tmp_path):
+    r = idlib_kg("bench", "--systems", "idlib-kg,nonesuch", "--workdir", tmp_path)
+    assert r.returncode == 2 and "nonesuch" in r.stderr
+    r = idlib_kg("bench", "--concurrency", "0", "--workdir", tmp_path)
+    assert r.returncode == 2
