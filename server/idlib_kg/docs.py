@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable

@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import (BlankNode, CanonicalizationAlgorithm, Dataset, DefaultGraph, Literal,
+from pyoxigraph import (CanonicalizationAlgorithm, Dataset, DefaultGraph,
                         NamedNode, Quad, RdfFormat, Store, Triple, serialize)
 
 from idlib_kg.executor import PREFIXES as QUERY_PREFIXES

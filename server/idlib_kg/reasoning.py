@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Iterable
 
 import rdflib
-from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
 from rdflib.namespace import Namespace
 
 from idlib_kg import resources

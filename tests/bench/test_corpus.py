@@ -14,7 +14,6 @@ import rdflib
 from idlib_kg.corpus import CORPUS_GRAPH, generate, write_corpus
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ONTOLOGY = REPO_ROOT / "ontology"
 
 
 def corpus_text(triples: int, seed: int, graph: str | None = None) -> str:

@@ -9,7 +9,6 @@ printed (p50/p99), never asserted: the machine is shared.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor

@@ -191,7 +191,7 @@ def service_queries(port: int, fifo_iri: str) -> list[str]:
         f"SELECT * {{ SERVICE <http://x@127.0.0.1:{port}/sparql> {{ }} }}",
         f"SELECT * {{ SERVICE <{fifo_iri}> {{ }} }}",
         f"BASE <http://[::1/> SELECT * {{ SERVICE <{u}/sparql> {{ }} }}",  # a base that does not parse
-        f"BASE <http://[::1/> SELECT * {{ SERVICE <sparql> {{ }} }}",
+        "BASE <http://[::1/> SELECT * { SERVICE <sparql> { } }",
     ]
 
 

@@ -7,7 +7,6 @@ while it is absent, and fail instead when CI=true.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from pathlib import Path

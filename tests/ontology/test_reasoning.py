@@ -12,7 +12,7 @@ from rdflib import RDF, Graph, URIRef
 
 from idlib_kg import reasoning
 
-from .conftest import (ARTICLE, INFERRED, IKG, IKR, MINI, MINI_NS, REPO_ROOT, parse, skip_or_fail)
+from .conftest import (INFERRED, IKG, IKR, MINI, MINI_NS, REPO_ROOT, parse, skip_or_fail)
 
 GAF_DENOTES = URIRef("http://groundedannotationframework.org/gaf#denotes")
 SEM_HAS_ACTOR = URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/hasActor")

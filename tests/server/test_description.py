@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 from flask import Flask
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from idlib_kg.description import GraphInfo, render_html

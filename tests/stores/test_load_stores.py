@@ -21,7 +21,6 @@ import re
 import subprocess
 import sys
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import pytest
 import requests
