@@ -7,16 +7,22 @@ forked worker pool, so no gunicorn/multi-process front is needed):
 
 Put a reverse proxy (TLS) in front. Waitress accepts request lines of many KB (long GET
 queries); bodies are limited to Settings.max_body_bytes (1 MB).
+
+Backend mode, on top of a store of your own (the same endpoint, pages and query page; updates
+stay off; see backend.py):
+
+    idlib-kg load --endpoint http://db:8890/sparql --user dba --password ...
+    idlib-kg serve --backend http://db:8890/sparql --timeout 30
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import sys
 import threading
+import time
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -24,8 +30,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from idlib_kg.config import Settings, add_data_options, default_workers, settings_from_args
 from idlib_kg.dataset import DatasetError
 from idlib_kg.description import GraphInfo
-from idlib_kg.executor import Executor, QueryJob
-from idlib_kg.protocol import ResultCache
+from idlib_kg.executor import Executor, QueryBackend, QueryError, QueryJob
+from idlib_kg.protocol import ResultCache, http_error as query_http_error
 from idlib_kg.store import OpenedStore, StoreError, open_store, record_update
 
 log = logging.getLogger(__name__)
@@ -34,37 +40,71 @@ log = logging.getLogger(__name__)
 OPTIONAL_BLUEPRINTS = ("idlib_kg.linkeddata",)
 
 GRAPH_COUNTS_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+#: backend mode: how long the store's graph counts are reused (the store may change any time)
+BACKEND_COUNTS_TTL = 300.0
+BACKEND_COUNTS_RETRY = 10.0
 
 
 class Runtime:
-    """What the blueprints share: settings, the opened store, the executor, the result cache."""
+    """What the blueprints share: settings, the store (embedded, or none in backend mode),
+    the query backend (worker pool or remote store), the result cache."""
 
-    def __init__(self, settings: Settings, opened: OpenedStore, executor: Executor):
+    def __init__(self, settings: Settings, opened: OpenedStore | None, executor: QueryBackend):
         self.settings = settings
         self.opened = opened
         self.executor = executor
         self.cache = ResultCache(settings.cache_entries)
-        self._counts: tuple[str, list[GraphInfo]] | None = None
+        self._counts: tuple[object, list[GraphInfo]] | None = None
+        self._counts_at = 0.0
         self._lock = threading.Lock()
 
     @classmethod
     def start(cls, settings: Settings) -> "Runtime":
-        """Load the store and fork the worker pool (call before any thread starts)."""
+        """Load the store and fork the worker pool (call before any thread starts), or in
+        backend mode connect to the remote store."""
+        if settings.backend:
+            from idlib_kg.backend import RemoteBackend
+            remote = RemoteBackend(settings.backend, timeout=settings.timeout, concurrency=settings.workers,
+                                   user=settings.backend_user, password=settings.backend_password,
+                                   auth=settings.backend_auth,
+                                   union_default_graph=settings.backend_union_default_graph)
+            return cls(settings, None, remote)
         opened = open_store(settings.store_path, settings.load_files)
         executor = Executor(opened, workers=settings.workers, timeout=settings.timeout).start()
         return cls(settings, opened, executor)
 
+    @property
+    def data_version(self) -> str | None:
+        """The embedded store's data version (ETags, cache); None in backend mode."""
+        return self.opened.version if self.opened is not None else None
+
     def graph_counts(self) -> list[GraphInfo]:
-        version = self.opened.version
-        if self._counts and self._counts[0] == version:
+        """Triples per named graph. Backend mode: cached for a while; when the store cannot
+        answer, the last counts (or none) so descriptions still render."""
+        version = self.data_version
+        now = time.monotonic()
+        if self._counts and (self._counts[0] == version if version is not None
+                             else now - self._counts_at < BACKEND_COUNTS_TTL):
             return self._counts[1]
-        result = self.executor.run(QueryJob(GRAPH_COUNTS_QUERY, max_rows=1_000_000))
+        try:
+            result = self.executor.run(QueryJob(GRAPH_COUNTS_QUERY, max_rows=1_000_000))
+        except QueryError as e:
+            if version is not None:
+                raise
+            log.warning("counting the graphs of the store failed: %s", e)
+            stale = self._counts[1] if self._counts else []
+            self._counts = ("stale", stale)
+            self._counts_at = now - BACKEND_COUNTS_TTL + BACKEND_COUNTS_RETRY
+            return stale
         rows = json.loads(result.body)["results"]["bindings"]
         counts = [GraphInfo(r["g"]["value"], int(r["n"]["value"])) for r in rows if r["g"]["type"] == "uri"]
         self._counts = (version, counts)
+        self._counts_at = now
         return counts
 
     def apply_update(self, text: str) -> None:
+        if self.opened is None or not isinstance(self.executor, Executor):
+            raise QueryError("updates are never forwarded to the store in backend mode")
         with self._lock:
             self.executor.update(text, base_iri=self.settings.base_iri)
             record_update(self.opened, text)
@@ -103,6 +143,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Flask:
         if e.code == 503:
             resp.headers["Retry-After"] = "5"
         return resp
+
+    @app.errorhandler(QueryError)
+    def query_failed(e: QueryError) -> Response:
+        # a page (linkeddata, VoID) whose query failed: 400/502/503 as /sparql would answer
+        return http_error(query_http_error(e))
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception) -> Response:
@@ -144,6 +189,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="enable /update for clients sending `Authorization: Bearer TOKEN` "
                         "(or set IDLIB_KG_UPDATE_TOKEN)")
     p.add_argument("--backend-url", metavar="URL", help="endpoint the query page sends queries to")
+    b = p.add_argument_group(
+        "backend mode", "serve the endpoint, pages and query page on top of an existing SPARQL 1.1 "
+        "store (load it first with `idlib-kg load`); see idlib_kg/backend.py")
+    b.add_argument("--backend", metavar="URL",
+                   help="the store's SPARQL query URL (Virtuoso http://host:8890/sparql, Oxigraph "
+                        "http://host:7878/query); queries go there instead of the embedded store")
+    b.add_argument("--backend-user", metavar="U", help="user for the store")
+    b.add_argument("--backend-password", metavar="P",
+                   help="password for the store (or set IDLIB_KG_BACKEND_PASSWORD)")
+    b.add_argument("--backend-auth", choices=("digest", "basic"), default="digest",
+                   help="HTTP auth scheme for the store (default digest)")
+    b.add_argument("--backend-union-default-graph", choices=("auto", "param", "none"), default="auto",
+                   help="make the default graph the union of the named graphs, as embedded: auto "
+                        "(Oxigraph's union-default-graph parameter when the store is Oxigraph; "
+                        "Virtuoso's default graph already is the union), param (always send it), "
+                        "none (the store's own default graph)")
     add_data_options(p)
     p.set_defaults(func=serve_command)
 
@@ -157,11 +218,18 @@ def serve_command(args: argparse.Namespace) -> int:
     if settings.workers < 1:
         print("idlib-kg serve: --workers must be at least 1", file=sys.stderr)
         return 2
+    if settings.backend:
+        problem = _backend_option_problem(settings)
+        if problem:
+            print(f"idlib-kg serve: {problem}", file=sys.stderr)
+            return 2
     try:
         runtime = Runtime.start(settings)
     except (DatasetError, StoreError) as e:
         print(f"idlib-kg serve: {e}", file=sys.stderr)
         return 2
+    if settings.backend:
+        _probe_backend(runtime)
     try:
         app = create_app(settings, runtime)
         server = waitress.create_server(
@@ -172,8 +240,12 @@ def serve_command(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         url = f"http://{host}:{server.effective_port}/"
-        print(f"idlib-kg: serving {len(runtime.opened.files)} data file(s), data version "
-              f"{runtime.opened.version}, {settings.workers} query workers", file=sys.stderr)
+        if runtime.opened is not None:
+            print(f"idlib-kg: serving {len(runtime.opened.files)} data file(s), data version "
+                  f"{runtime.opened.version}, {settings.workers} query workers", file=sys.stderr)
+        else:
+            print(f"idlib-kg: backend mode, queries go to {runtime.executor.name} "
+                  f"({settings.workers} at a time)", file=sys.stderr)
         print(f"idlib-kg: ready, open {url} (SPARQL endpoint {url}sparql)", flush=True)
         server.run()
     except KeyboardInterrupt:
@@ -184,3 +256,26 @@ def serve_command(args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     return 0
+
+
+def _backend_option_problem(settings: Settings) -> str | None:
+    from urllib.parse import urlsplit
+    if urlsplit(settings.backend).scheme not in ("http", "https"):
+        return f"--backend {settings.backend}: give the store's http(s) SPARQL query URL"
+    if settings.update_enabled:
+        return ("--update-token cannot be used with --backend: updates are never forwarded to the "
+                "store; write to it directly or with `idlib-kg load`")
+    if settings.store_path or settings.load_files:
+        return ("--store and --load do not apply with --backend: the data lives in the store; "
+                "load it there with `idlib-kg load --endpoint URL`")
+    return None
+
+
+def _probe_backend(runtime: Runtime) -> None:
+    """Say at start-up whether the store answers; serve anyway (it may come up later)."""
+    try:
+        server = runtime.executor.probe()
+        print(f"idlib-kg: the store at {runtime.executor.name} answers"
+              + (f" ({server})" if server else ""), file=sys.stderr)
+    except QueryError as e:
+        print(f"idlib-kg: warning: {e}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Explicit configuration: one Settings value built from the command line (or by tests).
 
-Nothing reads the environment behind the caller's back except the update token, which
-may come from IDLIB_KG_UPDATE_TOKEN so it does not show up in `ps` output.
+Nothing reads the environment behind the caller's back except two secrets, which may come
+from IDLIB_KG_UPDATE_TOKEN and IDLIB_KG_BACKEND_PASSWORD so they do not show up in `ps` output.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 DEFAULT_BASE_IRI = "https://w3id.org/idlib-kg/"
 UPDATE_TOKEN_ENV = "IDLIB_KG_UPDATE_TOKEN"
+BACKEND_PASSWORD_ENV = "IDLIB_KG_BACKEND_PASSWORD"
 
 
 def default_workers() -> int:
@@ -37,6 +38,11 @@ class Settings:
     base_iri: str = DEFAULT_BASE_IRI
     cache_entries: int = 256                # LRU result cache size (0 disables)
     backend_url: str | None = None          # for the UI: an external endpoint to point at
+    backend: str | None = None              # backend mode: queries go to this SPARQL store
+    backend_user: str | None = None
+    backend_password: str | None = None
+    backend_auth: str = "digest"            # digest | basic
+    backend_union_default_graph: str = "auto"  # auto | param | none (see backend.py)
 
     @property
     def update_enabled(self) -> bool:
@@ -66,6 +72,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "host": "host", "port": "port", "store": "store_path", "load": "load_files",
         "workers": "workers", "threads": "http_threads", "timeout": "timeout",
         "max_rows": "max_rows", "base_iri": "base_iri", "backend_url": "backend_url",
+        "backend": "backend", "backend_user": "backend_user", "backend_auth": "backend_auth",
+        "backend_union_default_graph": "backend_union_default_graph",
     }
     for arg, attr in mapping.items():
         value = getattr(args, arg, None)
@@ -74,6 +82,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     s.allow_service = tuple(getattr(args, "allow_service", None) or ())
     s.allow_load = tuple(getattr(args, "allow_load", None) or ())
     s.update_token = getattr(args, "update_token", None) or os.environ.get(UPDATE_TOKEN_ENV) or None
+    if s.backend:
+        s.backend_password = (getattr(args, "backend_password", None)
+                              or os.environ.get(BACKEND_PASSWORD_ENV) or None)
     if not s.base_iri.endswith(("/", "#")):
         s.base_iri += "/"
     return s

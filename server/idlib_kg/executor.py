@@ -35,10 +35,10 @@ import signal
 import socket
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Protocol
 
 from pyoxigraph import (NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions,
                         QueryTriples, Store, parse_query_results, serialize)
@@ -103,6 +103,12 @@ class QueryTimeout(QueryError):
 
 class ServerBusy(QueryError):
     status = 503
+
+
+class BackendUnavailable(QueryError):
+    """The remote store (--backend) cannot be reached or failed: 502 Bad Gateway."""
+
+    status = 502
 
 
 def _dataset_kwargs(job: QueryJob) -> dict:
@@ -177,6 +183,15 @@ def run_query(store: Store, job: QueryJob) -> QueryResult:
         raise QuerySyntaxError(str(e)) from None
     except (OSError, ValueError, RuntimeError) as e:
         raise QueryError(f"the query failed: {e}") from None
+    return serialize_results(results, job)
+
+
+def serialize_results(results: QueryBoolean | QuerySolutions | QueryTriples, job: QueryJob) -> QueryResult:
+    """Serialize pyoxigraph results in the job's format, cut at job.max_rows (reported).
+
+    Shared by the workers and by the remote backend (backend.py), which parses the store's
+    answer into the same pyoxigraph objects: one serializer, one truncation rule.
+    """
     try:
         if isinstance(results, QueryBoolean):
             fmt = RESULT_FORMATS[job.result_format]
@@ -185,7 +200,7 @@ def run_query(store: Store, job: QueryJob) -> QueryResult:
             fmt = RESULT_FORMATS[job.result_format]
             body, n, truncated = _solutions_to(results, job.max_rows, fmt.oxigraph)
             return QueryResult(body, "bindings", fmt.key, n, truncated)
-        if isinstance(results, QueryTriples):
+        if isinstance(results, QueryTriples) or hasattr(results, "__iter__"):  # triples
             fmt = GRAPH_FORMATS[job.graph_format]
             triples = list(itertools.islice(results, job.max_rows + 1))
             truncated = len(triples) > job.max_rows
@@ -317,6 +332,16 @@ def _update_on_disk(path: Path, text: str, base_iri: str | None) -> tuple[str, s
         return "ok", None
     except QueryError as e:
         return type(e).__name__, str(e)
+
+
+class QueryBackend(Protocol):
+    """What the endpoint and the pages run queries on: the worker pool (Executor) over the
+    embedded store, or a remote SPARQL store (backend.RemoteBackend). Errors are QueryError
+    subclasses whose `status` is the HTTP status to answer with."""
+
+    def run(self, job: QueryJob) -> QueryResult: ...
+
+    def close(self) -> None: ...
 
 
 class Executor:

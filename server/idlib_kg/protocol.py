@@ -5,8 +5,14 @@ application/sparql-query, with default-graph-uri / named-graph-uri (with neither
 the query, the default graph is the union of the named graphs). Errors are text/plain with a
 message for people: 400 malformed query (the parser's message) or bad parameters, 405 wrong
 method, 406 no acceptable format, 413 body over the limit, 415 wrong POST content type, 503
-time limit exceeded or all workers busy. An update sent to /sparql is a 400 and never reaches
-the store. GET without a query returns the Service Description.
+time limit exceeded or all workers busy, 502 the store behind the endpoint (`serve --backend`)
+failed or is unreachable. An update sent to /sparql is a 400 and never reaches
+the store. GET without a query returns the Service Description. Request bodies are UTF-8: a
+Content-Type declaring another charset (e.g. charset=UTF-16) is a 415.
+
+/update takes using-graph-uri / using-named-graph-uri by rewriting them into USING / USING
+NAMED clauses (safety.add_using; 400 when the update has USING or WITH of its own) and answers
+204 with no Content-Type.
 
 Response headers on results: ETag (data version + query + format + dataset), Cache-Control
 no-cache (revalidate with If-None-Match -> 304), X-Idlib-Rows (rows or triples returned),
@@ -24,13 +30,15 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import (BadRequest, Forbidden, NotAcceptable as HTTPNotAcceptable,
-                                 ServiceUnavailable, Unauthorized, UnsupportedMediaType)
+from werkzeug.exceptions import (BadGateway, BadRequest, Forbidden, HTTPException,
+                                 NotAcceptable as HTTPNotAcceptable, ServiceUnavailable,
+                                 Unauthorized, UnsupportedMediaType)
 
 from idlib_kg import description
 from idlib_kg.executor import QueryError, QueryJob, QueryResult, QuerySyntaxError
 from idlib_kg.negotiation import BadFormat, NotAcceptable, choose, choose_for_query
-from idlib_kg.safety import UnsafeQuery, check_loads, check_services, inspect
+from idlib_kg.safety import (UnsafeQuery, UpdateDatasetConflict, add_using, check_loads,
+                             check_services, inspect)
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +111,8 @@ def _parse_query_request() -> ProtocolRequest | None:
         query = _single(params, "query")
     else:
         mimetype = request.mimetype
+        if mimetype in (FORM, SPARQL_QUERY):
+            _require_utf8()
         if mimetype == FORM:
             params = MultiDict(list(request.form.items(multi=True)) + list(args.items(multi=True)))
             query = _single(params, "query")
@@ -131,6 +141,41 @@ def _parse_query_request() -> ProtocolRequest | None:
     given = bool(dg or ng)
     return ProtocolRequest(query, tuple(dg) if given else None, tuple(ng) if given else None,
                            _single(params, "format"))
+
+
+UTF8_CHARSETS = ("utf-8", "utf8", "us-ascii", "ascii")
+
+
+def _require_utf8() -> None:
+    """415 for a body declared in another charset (the protocol's bodies are UTF-8).
+
+    Refused rather than decoded: a UTF-16 query decoded as UTF-8 would be garbage or, worse,
+    a different query. US-ASCII is a subset of UTF-8 (and what a percent-encoded form is).
+    """
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.strip().strip('"').lower() not in UTF8_CHARSETS:
+        raise UnsupportedMediaType(
+            f"the request body is declared as charset={charset}; this endpoint reads SPARQL "
+            "request bodies as UTF-8 only: re-encode the body as UTF-8 and send charset=utf-8 "
+            "(or no charset)")
+
+
+def _no_content() -> Response:
+    """204 with no Content-Type (Flask would label the empty body text/html)."""
+    resp = Response(status=204)
+    del resp.headers["Content-Type"]
+    return resp
+
+
+def http_error(e: QueryError) -> HTTPException:
+    """The HTTP error for a failed query: 400 for the query's fault, 502/503 for the store's."""
+    if isinstance(e, QuerySyntaxError):
+        return BadRequest(f"the query is not valid SPARQL: {e}")
+    if e.status == 503:
+        return ServiceUnavailable(str(e))
+    if e.status == 502:
+        return BadGateway(str(e))
+    return BadRequest(str(e))
 
 
 def _etag(*parts: object) -> str:
@@ -168,27 +213,23 @@ def sparql():
                    default_graphs=parsed.default_graphs, named_graphs=parsed.named_graphs,
                    union_default_graph=not found.has_dataset_clause, max_rows=rt.settings.max_rows,
                    base_iri=rt.settings.base_iri)
-    version = rt.opened.version
-    tag = _etag(version, job)
-    if request.if_none_match.contains(tag):
+    version = rt.data_version  # None in backend mode: the store changes without telling us
+    tag = _etag(version, job) if version is not None else None
+    if tag is not None and request.if_none_match.contains(tag):
         resp = Response(status=304)
         resp.set_etag(tag)
         return _result_headers(resp)
-    key = tag
-    result = rt.cache.get(key)
+    result = rt.cache.get(tag) if tag is not None else None
     if result is None:
         try:
             result = rt.executor.run(job)
-        except QuerySyntaxError as e:
-            raise BadRequest(f"the query is not valid SPARQL: {e}") from None
         except QueryError as e:
-            if e.status == 503:
-                raise ServiceUnavailable(str(e)) from None
-            raise BadRequest(str(e)) from None
-        if rt.opened.version == version:
-            rt.cache.put(key, result)
+            raise http_error(e) from None
+        if tag is not None and rt.data_version == version:
+            rt.cache.put(tag, result)
     resp = Response(result.body, content_type=choice.content_type)
-    resp.set_etag(tag)
+    if tag is not None:
+        resp.set_etag(tag)
     resp.headers["X-Idlib-Rows"] = str(result.rows)
     resp.headers["X-Idlib-Truncated"] = "true" if result.truncated else "false"
     resp.headers["X-Idlib-Row-Limit"] = str(rt.settings.max_rows)
@@ -222,7 +263,7 @@ def service_description() -> Response:
 
 
 def _preflight() -> Response:
-    resp = Response(status=204)
+    resp = _no_content()
     resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     resp.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, Authorization, If-None-Match"
     resp.headers["Access-Control-Max-Age"] = "86400"
@@ -252,9 +293,13 @@ def update():
         raise Unauthorized("updates need `Authorization: Bearer TOKEN`")
     if not hmac.compare_digest(token.strip().encode(), rt.settings.update_token.encode()):
         raise Forbidden("the update token is wrong")
+    if request.mimetype in (SPARQL_UPDATE, FORM):
+        _require_utf8()
+    params = request.args
     if request.mimetype == SPARQL_UPDATE:
         text = request.get_data(as_text=True)
     elif request.mimetype == FORM:
+        params = MultiDict(list(request.form.items(multi=True)) + list(request.args.items(multi=True)))
         text = _single(request.form, "update")
         if _single(request.form, "query") is not None:
             raise BadRequest("a `query` parameter was sent to /update; send queries to /sparql")
@@ -272,12 +317,16 @@ def update():
         check_loads(found, rt.settings.allow_load)
     except UnsafeQuery as e:
         raise BadRequest(str(e)) from None
+    using, using_named = params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri")
+    if using or using_named:
+        try:
+            text = add_using(text, using, using_named)
+        except UpdateDatasetConflict as e:
+            raise BadRequest(str(e)) from None
     try:
         rt.apply_update(text)
     except QuerySyntaxError as e:
         raise BadRequest(f"the update is not valid SPARQL: {e}") from None
     except QueryError as e:
-        if e.status == 503:
-            raise ServiceUnavailable(str(e)) from None
-        raise BadRequest(str(e)) from None
-    return Response(status=204)
+        raise http_error(e) from None
+    return _no_content()

@@ -52,6 +52,7 @@ class UnsafeQuery(Exception):
 class Token:
     kind: str
     text: str
+    start: int = field(default=-1, compare=False)  # offset in the text (for rewriting it)
 
 
 @dataclass
@@ -97,12 +98,12 @@ def tokenize(text: str) -> list[Token]:
         if kind in ("ws", "comment"):
             continue
         if kind == "run":
-            tokens.extend(Token(p.lastgroup, p.group()) for p in _RUN_PART.finditer(m.group())
-                          if p.lastgroup != "ws")
+            tokens.extend(Token(p.lastgroup, p.group(), m.start() + p.start())
+                          for p in _RUN_PART.finditer(m.group()) if p.lastgroup != "ws")
             continue
         if kind == "unterminated_long":
             kind = "unterminated"
-        tokens.append(Token(kind, m.group()))
+        tokens.append(Token(kind, m.group(), m.start()))
     return tokens
 
 
@@ -246,3 +247,68 @@ def check_loads(found: Inspection, allow_list: Iterable[str], resolver: Resolver
         if not ok:
             raise UnsafeQuery(f"LOAD <{iri}> is not allowed ({reason}); the operator can allow it with "
                               f"`idlib-kg serve --allow-load {iri}`")
+
+
+class UpdateDatasetConflict(Exception):
+    """using-graph-uri / using-named-graph-uri cannot be applied to this update (400)."""
+
+
+def add_using(update: str, default_graphs: Iterable[str], named_graphs: Iterable[str]) -> str:
+    """Apply the protocol's using-graph-uri / using-named-graph-uri to an update, as text.
+
+    pyoxigraph's Store.update() takes no dataset, so the parameters become `USING <g>` /
+    `USING NAMED <g>` clauses before the WHERE of every DELETE/INSERT operation (the protocol
+    gives them exactly USING's meaning). The shortcut `DELETE WHERE { P }` has no place for
+    USING and becomes the equivalent `DELETE { P } USING ... WHERE { P }`. An update with a
+    USING, USING NAMED or WITH clause of its own cannot take the parameters (SPARQL 1.1
+    Protocol 2.2.3): UpdateDatasetConflict. Operations without a WHERE are left as they are.
+    """
+    default_graphs, named_graphs = list(default_graphs), list(named_graphs)
+    for iri in (*default_graphs, *named_graphs):
+        if not iri or any(c in iri for c in '<>"{}|^`\\') or any(ord(c) <= 0x20 for c in iri):
+            raise UpdateDatasetConflict(f"{iri!r} is not an IRI usable as a using-graph-uri / "
+                                        "using-named-graph-uri value")
+    clause = " ".join([f"USING <{g}>" for g in default_graphs] +
+                      [f"USING NAMED <{g}>" for g in named_graphs])
+    toks = tokenize(update)
+    depth = 0
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement), in text order
+    for i, t in enumerate(toks):
+        if t.text == "{":
+            depth += 1
+        elif t.text == "}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and t.kind == "word" and t.text.upper() in ("USING", "WITH"):
+            raise UpdateDatasetConflict(
+                f"the update has a {t.text.upper()} clause of its own and the request gives "
+                "using-graph-uri / using-named-graph-uri; the protocol allows only one of them: "
+                "drop the parameters or the clause")
+        elif depth == 0 and t.kind == "word" and t.text.upper() == "WHERE":
+            prev = toks[i - 1] if i else None
+            if prev is not None and prev.kind == "word" and prev.text.upper() == "DELETE":
+                # DELETE WHERE { P }  ->  DELETE { P } USING ... WHERE { P }
+                end = _matching_brace(toks, i + 1)
+                if end is None:
+                    continue  # not valid SPARQL: the engine reports the syntax error
+                pattern = update[toks[i + 1].start:toks[end].start + 1]
+                edits.append((t.start, toks[end].start + 1, f"{pattern} {clause} WHERE {pattern}"))
+            else:
+                edits.append((t.start, t.start, clause + " "))
+    for start, end, replacement in reversed(edits):
+        update = update[:start] + replacement + update[end:]
+    return update
+
+
+def _matching_brace(toks: list[Token], i: int) -> int | None:
+    """Index of the `}` closing the `{` at toks[i], or None."""
+    if i >= len(toks) or toks[i].text != "{":
+        return None
+    depth = 0
+    for j in range(i, len(toks)):
+        if toks[j].text == "{":
+            depth += 1
+        elif toks[j].text == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return None

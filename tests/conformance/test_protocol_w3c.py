@@ -72,18 +72,11 @@ CONTROLS: dict[str, list[HttpRequest]] = {
 }
 
 
-_USING = ("server: /update ignores the protocol's using-graph-uri / using-named-graph-uri "
-          "(pyoxigraph's Store.update takes no dataset; the server would have to rewrite the "
-          "update or refuse the parameters with 400)")
-KNOWN_FAILURES: dict[str, str] = {
-    "update_dataset_default_graph": _USING,
-    "update_dataset_default_graphs": _USING,
-    "update_dataset_named_graphs": _USING,
-    "update_dataset_full": _USING,
-    "bad_update_dataset_conflict": _USING + "; with WITH in the update this must be a 4xx",
-}
-"""Update-protocol features the server does not have (updates are outside the project's
-promised conformance); xfail(strict=True) so an implementation shows up as XPASS."""
+# /update applies using-graph-uri / using-named-graph-uri (rewritten into USING clauses) and
+# refuses them next to USING/WITH with 400, so the update dataset tests must pass too.
+KNOWN_FAILURES: dict[str, str] = {}
+"""Protocol tests the server is known to fail (none now): xfail(strict=True), so a fix shows up
+as XPASS and the entry must then be removed."""
 
 
 def _params(update: bool):
