@@ -1,9 +1,17 @@
 """create_app(settings): the Flask application, and the `serve` command that runs it.
 
-Production command (one process; waitress serves HTTP with threads, queries run in the
-forked worker pool, so no gunicorn/multi-process front is needed):
+Production command (waitress serves HTTP with threads, queries run in forked worker pools):
 
-    idlib-kg serve --host 0.0.0.0 --port 8000 --store /var/lib/idlib-kg/store --workers 4 --timeout 30
+    idlib-kg serve --host 0.0.0.0 --port 8000 --http-processes 2 --workers 2 --timeout 30
+
+One Python process serving HTTP is bound by its GIL (~1,000-1,500 small requests/s), so
+--http-processes N forks N HTTP front processes after the store is loaded: they share the
+listening socket and the in-memory store (copy-on-write; an on-disk store is opened read-only
+by each process's workers), and each has its own --workers query workers and result cache.
+/update (--update-token) needs a single process: an update applied by one front would not
+reach the others, so that combination is refused. The parent only supervises: it restarts a
+front that dies, and stops them all on SIGTERM/Ctrl-C. Every process dies with its parent
+(PR_SET_PDEATHSIG), so `kill -9` of the parent leaves nothing running.
 
 Put a reverse proxy (TLS) in front. Waitress accepts request lines of many KB (long GET
 queries); bodies are limited to Settings.max_body_bytes (1 MB).
@@ -53,7 +61,7 @@ class Runtime:
         self.settings = settings
         self.opened = opened
         self.executor = executor
-        self.cache = ResultCache(settings.cache_entries)
+        self.cache = ResultCache(settings.cache_entries, settings.cache_bytes)
         self._counts: tuple[object, list[GraphInfo]] | None = None
         self._counts_at = 0.0
         self._lock = threading.Lock()
@@ -177,8 +185,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--workers", type=int, default=default_workers(), metavar="N",
-                   help=f"query worker processes (default: CPU count, at least 2; here {default_workers()})")
-    p.add_argument("--threads", type=int, metavar="N", help="HTTP threads (default max(8, 2 x workers))")
+                   help=f"query worker processes per HTTP process (default: CPU count, at least 2; "
+                        f"here {default_workers()})")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="HTTP threads per HTTP process (default max(8, 2 x workers))")
+    p.add_argument("--http-processes", type=int, default=1, metavar="N",
+                   help="HTTP front processes sharing the socket and the loaded store, each with its own "
+                        "--workers query workers and result cache (default 1). More than one lifts the "
+                        "one-process (GIL) ceiling on small queries; not with --update-token")
+    p.add_argument("--cache-mb", type=float, metavar="MB",
+                   help="result cache size per HTTP process in MB of result bodies (default 64; 0 = off); "
+                        "at most 256 results, each under 2 MB")
     p.add_argument("--timeout", type=float, default=30.0, metavar="S",
                    help="query time limit in seconds (default 30)")
     p.add_argument("--allow-service", action="append", metavar="URL",
@@ -210,19 +227,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    import signal
-
-    import waitress
-
     settings = settings_from_args(args)
-    if settings.workers < 1:
-        print("idlib-kg serve: --workers must be at least 1", file=sys.stderr)
+    if settings.workers < 1 or settings.http_processes < 1:
+        print("idlib-kg serve: --workers and --http-processes must be at least 1", file=sys.stderr)
+        return 2
+    if settings.http_processes > 1 and settings.update_enabled:
+        print("idlib-kg serve: --update-token cannot be used with --http-processes above 1: each HTTP "
+              "process has its own query workers and cache, and an update applied through one would "
+              "not reach the others. Serve updates with --http-processes 1", file=sys.stderr)
         return 2
     if settings.backend:
         problem = _backend_option_problem(settings)
         if problem:
             print(f"idlib-kg serve: {problem}", file=sys.stderr)
             return 2
+    if settings.http_processes > 1:
+        return _serve_processes(settings)
     try:
         runtime = Runtime.start(settings)
     except (DatasetError, StoreError) as e:
@@ -231,22 +251,8 @@ def serve_command(args: argparse.Namespace) -> int:
     if settings.backend:
         _probe_backend(runtime)
     try:
-        app = create_app(settings, runtime)
-        server = waitress.create_server(
-            app, host=settings.host, port=settings.port, threads=settings.threads(),
-            max_request_body_size=settings.max_body_bytes, max_request_header_size=1_000_000,
-            ident="idlib-kg", clear_untrusted_proxy_headers=True)
-        # SIGTERM (docker stop, systemd) stops as cleanly as Ctrl-C: workers are shut down.
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        host = f"[{settings.host}]" if ":" in settings.host else settings.host
-        url = f"http://{host}:{server.effective_port}/"
-        if runtime.opened is not None:
-            print(f"idlib-kg: serving {len(runtime.opened.files)} data file(s), data version "
-                  f"{runtime.opened.version}, {settings.workers} query workers", file=sys.stderr)
-        else:
-            print(f"idlib-kg: backend mode, queries go to {runtime.executor.name} "
-                  f"({settings.workers} at a time)", file=sys.stderr)
-        print(f"idlib-kg: ready, open {url} (SPARQL endpoint {url}sparql)", flush=True)
+        server = _create_server(settings, runtime)
+        _announce(settings, runtime, server.effective_port)
         server.run()
     except KeyboardInterrupt:
         pass
@@ -255,6 +261,173 @@ def serve_command(args: argparse.Namespace) -> int:
         return 2
     finally:
         runtime.close()
+    return 0
+
+
+def _create_server(settings: Settings, runtime: Runtime, sock=None):
+    """The waitress server for the app; on `sock` (a listening socket shared by several HTTP
+    processes) or bound to settings.host:port. SIGTERM (docker stop, systemd) then stops as
+    cleanly as Ctrl-C: workers are shut down."""
+    import signal
+
+    import waitress
+
+    app = create_app(settings, runtime)
+    where = {"sockets": [sock]} if sock is not None else {"host": settings.host, "port": settings.port}
+    server = waitress.create_server(
+        app, threads=settings.threads(), max_request_body_size=settings.max_body_bytes,
+        max_request_header_size=1_000_000, ident="idlib-kg", clear_untrusted_proxy_headers=True, **where)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    return server
+
+
+def _announce(settings: Settings, runtime: Runtime | None, port: int, opened: OpenedStore | None = None) -> None:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{port}/"
+    opened = opened or (runtime.opened if runtime is not None else None)
+    procs = (f"{settings.http_processes} HTTP processes x {settings.workers} query workers"
+             if settings.http_processes > 1 else f"{settings.workers} query workers")
+    if opened is not None:
+        print(f"idlib-kg: serving {len(opened.files)} data file(s), data version "
+              f"{opened.version}, {procs}", file=sys.stderr)
+    elif runtime is not None:
+        print(f"idlib-kg: backend mode, queries go to {runtime.executor.name} "
+              f"({settings.workers} at a time)", file=sys.stderr)
+    else:
+        print(f"idlib-kg: backend mode, queries go to {settings.backend} ({procs})", file=sys.stderr)
+    print(f"idlib-kg: ready, open {url} (SPARQL endpoint {url}sparql)", flush=True)
+
+
+def _listen(settings: Settings):
+    """The listening socket the HTTP processes share (bound before they are forked)."""
+    import socket
+    family, kind, proto, _, addr = socket.getaddrinfo(
+        settings.host, settings.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(addr)
+        sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+#: a front that dies sooner than this after starting is restarted only after a pause
+FRONT_RESTART_PAUSE = 1.0
+
+
+def _serve_processes(settings: Settings) -> int:
+    """--http-processes N: load the store once, bind, fork N HTTP fronts, supervise them.
+
+    The parent stays single-threaded (it only forks and waits), so every front is forked
+    from a one-threaded process, as the executor's zygote is.
+    """
+    import gc
+    import os
+    import signal
+
+    from idlib_kg import linkeddata, protocol, ui  # noqa: F401 - imported once, shared by the fronts
+    from idlib_kg.executor import die_with_parent
+
+    opened = None
+    if not settings.backend:
+        try:
+            opened = open_store(settings.store_path, settings.load_files)
+        except (DatasetError, StoreError) as e:
+            print(f"idlib-kg serve: {e}", file=sys.stderr)
+            return 2
+        if not opened.in_memory:
+            opened.store = None  # RocksDB does not survive fork: the workers open it read-only
+            gc.collect()
+    try:
+        sock = _listen(settings)
+    except (OSError, IndexError) as e:
+        print(f"idlib-kg serve: cannot listen on {settings.host}:{settings.port}: {e}", file=sys.stderr)
+        return 2
+    parent = os.getpid()
+
+    def front() -> int:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid:
+            return pid
+        code = 0
+        try:
+            for sig in (signal.SIGCHLD, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+            die_with_parent(parent)
+            if opened is None:
+                runtime = Runtime.start(settings)
+            else:
+                runtime = Runtime(settings, opened,
+                                  Executor(opened, workers=settings.workers, timeout=settings.timeout).start())
+            try:
+                _create_server(settings, runtime, sock).run()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                runtime.close()
+        except KeyboardInterrupt:
+            pass
+        except BaseException:  # noqa: BLE001 - a front reports and exits; the parent restarts it
+            log.exception("HTTP process %d failed", os.getpid())
+            code = 1
+        finally:
+            os._exit(code)
+
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    fronts: dict[int, float] = {}
+    try:
+        for _ in range(settings.http_processes):
+            fronts[front()] = time.monotonic()
+        _announce(settings, None, sock.getsockname()[1], opened)
+        while True:
+            pid, status = os.wait()
+            started = fronts.pop(pid, None)
+            if started is None:
+                continue
+            log.warning("HTTP process %d exited (status %d); starting another", pid, status)
+            if time.monotonic() - started < FRONT_RESTART_PAUSE:
+                time.sleep(FRONT_RESTART_PAUSE)
+            fronts[front()] = time.monotonic()
+    except KeyboardInterrupt:
+        stopping = True
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for pid in fronts:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 10
+        for pid in list(fronts):
+            while time.monotonic() < deadline:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                time.sleep(0.05)
+            else:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                except (ProcessLookupError, ChildProcessError):
+                    pass
+        sock.close()
     return 0
 
 

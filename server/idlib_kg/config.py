@@ -37,6 +37,8 @@ class Settings:
     update_token: str | None = None         # None: /update is off
     base_iri: str = DEFAULT_BASE_IRI
     cache_entries: int = 256                # LRU result cache size (0 disables)
+    cache_bytes: int = 64_000_000           # ... and its total size in bytes of result bodies
+    http_processes: int = 1                 # HTTP front processes (each with its own workers)
     backend_url: str | None = None          # for the UI: an external endpoint to point at
     backend: str | None = None              # backend mode: queries go to this SPARQL store
     backend_user: str | None = None
@@ -74,11 +76,17 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "max_rows": "max_rows", "base_iri": "base_iri", "backend_url": "backend_url",
         "backend": "backend", "backend_user": "backend_user", "backend_auth": "backend_auth",
         "backend_union_default_graph": "backend_union_default_graph",
+        "http_processes": "http_processes",
     }
     for arg, attr in mapping.items():
         value = getattr(args, arg, None)
         if value is not None:
             setattr(s, attr, value)
+    cache_mb = getattr(args, "cache_mb", None)
+    if cache_mb is not None:
+        s.cache_bytes = int(cache_mb * 1_000_000)
+        if cache_mb <= 0:
+            s.cache_entries = 0
     s.allow_service = tuple(getattr(args, "allow_service", None) or ())
     s.allow_load = tuple(getattr(args, "allow_load", None) or ())
     s.update_token = getattr(args, "update_token", None) or os.environ.get(UPDATE_TOKEN_ENV) or None

@@ -31,6 +31,7 @@ import logging
 import os
 import pickle
 import queue
+import select
 import signal
 import socket
 import sys
@@ -227,10 +228,10 @@ def _child_setup(parent: int) -> None:
     for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the main process; we exit on EOF
-    _die_with_parent(parent)
+    die_with_parent(parent)
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Be SIGKILLed when the parent dies (Linux prctl PR_SET_PDEATHSIG).
 
     A worker busy in a query only notices EOF on its socket when the query ends, which for a
@@ -304,6 +305,16 @@ def _zygote_loop(ctl: Connection, fdsock: socket.socket, opened_store: Store | N
 class _Worker:
     pid: int
     conn: Connection
+    poller: select.poll | None = None
+
+    def __post_init__(self) -> None:
+        # one poll object per worker: multiprocessing's Connection.poll builds a selector per call
+        self.poller = select.poll()
+        self.poller.register(self.conn.fileno(), select.POLLIN)
+
+    def wait(self, timeout: float) -> bool:
+        """True when the reply (or EOF) is ready within `timeout` seconds."""
+        return bool(self.poller.poll(max(0, int(timeout * 1000))))
 
     def kill(self) -> None:
         try:
@@ -441,7 +452,7 @@ class Executor:
         worker = self._checkout()
         try:
             worker.conn.send(job)
-            if not worker.conn.poll(self.timeout):
+            if not worker.wait(self.timeout):
                 log.warning("query exceeded %g s; killing worker %d", self.timeout, worker.pid)
                 worker.kill()
                 worker = self._spawn()

@@ -18,6 +18,7 @@ for application/json), with charset=utf-8 on text types.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
@@ -119,6 +120,23 @@ def choose(formats: dict[str, Format], accept: MIMEAccept, format_param: str | N
 
 def choose_for_query(form: str, accept: MIMEAccept, format_param: str | None = None) -> Choice:
     return choose(family_for(form), accept, format_param)
+
+
+#: Accept headers (and `format` values) up to this length are memoized by choose_from_header
+MEMO_MAX_CHARS = 512
+
+
+def choose_from_header(form: str, accept_header: str | None, format_param: str | None = None) -> Choice:
+    """choose_for_query from the raw Accept header. Memoized: a server sees few distinct
+    headers, and parsing and matching one costs more than the rest of a cached answer."""
+    if len(accept_header or "") <= MEMO_MAX_CHARS and len(format_param or "") <= MEMO_MAX_CHARS:
+        return _choose_memo(form, accept_header, format_param)
+    return choose_for_query(form, parse_accept(accept_header), format_param)
+
+
+@lru_cache(maxsize=256)
+def _choose_memo(form: str, accept_header: str | None, format_param: str | None) -> Choice:
+    return choose_for_query(form, parse_accept(accept_header), format_param)
 
 
 def parse_accept(header: str | None) -> MIMEAccept:

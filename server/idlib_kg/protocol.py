@@ -14,7 +14,8 @@ Content-Type declaring another charset (e.g. charset=UTF-16) is a 415.
 NAMED clauses (safety.add_using; 400 when the update has USING or WITH of its own) and answers
 204 with no Content-Type.
 
-Response headers on results: ETag (data version + query + format + dataset), Cache-Control
+Response headers on results: ETag (data version + query with comments and whitespace runs
+normalized away + format + dataset; also the result cache's key), Cache-Control
 no-cache (revalidate with If-None-Match -> 304), X-Idlib-Rows (rows or triples returned),
 X-Idlib-Truncated (true when the result was cut at X-Idlib-Row-Limit rows; never silent).
 """
@@ -36,7 +37,7 @@ from werkzeug.exceptions import (BadGateway, BadRequest, Forbidden, HTTPExceptio
 
 from idlib_kg import description
 from idlib_kg.executor import QueryError, QueryJob, QueryResult, QuerySyntaxError
-from idlib_kg.negotiation import BadFormat, NotAcceptable, choose, choose_for_query
+from idlib_kg.negotiation import BadFormat, NotAcceptable, choose, choose_from_header
 from idlib_kg.safety import (UnsafeQuery, UpdateDatasetConflict, add_using, check_loads,
                              check_services, inspect)
 
@@ -55,11 +56,18 @@ UNTERMINATED = "the query is not valid SPARQL: a string literal is opened but ne
 
 
 class ResultCache:
-    """A small thread-safe LRU of serialized results keyed by request identity + data version."""
+    """A small thread-safe LRU of serialized results keyed by request identity + data version.
 
-    def __init__(self, entries: int = 256, max_body: int = 2_000_000):
+    Bounded twice: at most `entries` results and at most `max_bytes` of result bodies in all
+    (least recently used first out); a body over `max_body` is never kept. With the defaults
+    the cache holds at most 64 MB whatever the results are.
+    """
+
+    def __init__(self, entries: int = 256, max_bytes: int = 64_000_000, max_body: int = 2_000_000):
         self.entries = entries
-        self.max_body = max_body
+        self.max_bytes = max_bytes
+        self.max_body = min(max_body, max_bytes)
+        self.bytes = 0
         self._data: OrderedDict[str, QueryResult] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -71,17 +79,26 @@ class ResultCache:
             return hit
 
     def put(self, key: str, result: QueryResult) -> None:
-        if self.entries <= 0 or len(result.body) > self.max_body:
+        size = len(result.body)
+        if self.entries <= 0 or size > self.max_body:
             return
         with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old.body)
             self._data[key] = result
-            self._data.move_to_end(key)
-            while len(self._data) > self.entries:
-                self._data.popitem(last=False)
+            self.bytes += size
+            while len(self._data) > self.entries or self.bytes > self.max_bytes:
+                _, evicted = self._data.popitem(last=False)
+                self.bytes -= len(evicted.body)
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self.bytes = 0
 
 
 @dataclass
@@ -199,7 +216,7 @@ def sparql():
                          f"queries only; " + UPDATE_HINT)
     try:
         check_services(found, rt.settings.allow_service)
-        choice = choose_for_query(found.form or "SELECT", request.accept_mimetypes, parsed.format)
+        choice = choose_from_header(found.form or "SELECT", request.headers.get("Accept"), parsed.format)
     except UnsafeQuery as e:
         raise BadRequest(str(e)) from None
     except BadFormat as e:
@@ -214,7 +231,10 @@ def sparql():
                    union_default_graph=not found.has_dataset_clause, max_rows=rt.settings.max_rows,
                    base_iri=rt.settings.base_iri)
     version = rt.data_version  # None in backend mode: the store changes without telling us
-    tag = _etag(version, job) if version is not None else None
+    # keyed by the normalized text: a comment or different spacing is the same query
+    tag = _etag(version, found.normalized, job.result_format, job.graph_format, job.default_graphs,
+                job.named_graphs, job.union_default_graph, job.max_rows,
+                job.base_iri) if version is not None else None
     if tag is not None and request.if_none_match.contains(tag):
         resp = Response(status=304)
         resp.set_etag(tag)
@@ -238,7 +258,7 @@ def sparql():
 
 def _result_headers(resp: Response) -> Response:
     resp.headers["Cache-Control"] = "no-cache"
-    resp.vary.add("Accept")
+    resp.headers["Vary"] = "Accept"  # a new response: nothing else set Vary
     return resp
 
 

@@ -21,6 +21,7 @@ import ipaddress
 import re
 import socket
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
@@ -65,6 +66,7 @@ class Inspection:
     loads: list[str] = field(default_factory=list)         # LOAD IRIs (updates)
     has_dataset_clause: bool = False           # FROM / FROM NAMED / USING present
     unterminated: bool = False                 # a string literal is never closed (refused)
+    normalized: str = ""                       # the text with comments and whitespace runs as one space
 
 
 # Inside a run of name characters that is not a prefixed name (no colon follows), the words
@@ -107,11 +109,44 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+#: texts up to this length are memoized by inspect() (repeated queries skip the lexer)
+MEMO_MAX_CHARS = 16_384
+
+
 def inspect(text: str, base: str = "") -> Inspection:
     """Find the query form, update keywords, SERVICE and LOAD targets.
 
     `base` is the base IRI the engine resolves relative IRIs against (a BASE in the text wins).
+    The result is shared by callers that inspect the same text (memoized): do not modify it.
     """
+    if len(text) <= MEMO_MAX_CHARS:
+        return _inspect_memo(text, base)
+    return _inspect(text, base)
+
+
+@lru_cache(maxsize=1024)
+def _inspect_memo(text: str, base: str) -> Inspection:
+    return _inspect(text, base)
+
+
+def normalized_text(toks: list[Token]) -> str:
+    """The tokens with one space wherever the text had whitespace or comments between them.
+
+    Comments and whitespace runs are interchangeable in SPARQL, and strings and IRIs (where
+    whitespace matters) are single tokens, so texts with the same normalized form are the
+    same query: the result cache and ETags use it. Adjacency is kept (`1.5` is not `1 . 5`).
+    """
+    parts: list[str] = []
+    end = None
+    for t in toks:
+        if end is not None and t.start != end:
+            parts.append(" ")
+        parts.append(t.text)
+        end = t.start + len(t.text)
+    return "".join(parts)
+
+
+def _inspect(text: str, base: str) -> Inspection:
     toks = tokenize(text)
     result = Inspection()
     prefixes: dict[str, str] = {}
@@ -174,6 +209,7 @@ def inspect(text: str, base: str = "") -> Inspection:
                     # Anything but an IRI we understand is kept as written: never allowed.
                     result.services.append(resolve(toks[j]) or toks[j].text)
         i += 1
+    result.normalized = normalized_text(toks)
     return result
 
 
