@@ -12,6 +12,7 @@ manager; the process runs in a session of its own so its children end with it):
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -24,6 +25,8 @@ from typing import Callable
 
 import requests
 from requests.auth import HTTPDigestAuth
+
+from idlib_kg.executor import die_with_parent
 
 LOCALHOST = "127.0.0.1"
 SELECT_JSON = "application/sparql-results+json"
@@ -110,10 +113,12 @@ class Service:
         self.prepare()
         started = time.monotonic()
         with open(self.log_path, "ab") as log:
-            # a process group of its own: stop() can end the server's children too
+            # a process group of its own: stop() can end the server's children too; and killed
+            # with us if we are killed (SIGKILL gives no chance to stop() it)
             self.process = subprocess.Popen(self.command(), cwd=self.workdir, stdout=log,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True, env=self.environment())
+                                            start_new_session=True, env=self.environment(),
+                                            preexec_fn=functools.partial(die_with_parent, os.getpid()))
         try:
             wait_until(self.ready, self.start_timeout, f"{self.name} on port {self.port}", self.alive)
         except ServiceError as exc:
