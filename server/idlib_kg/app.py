@@ -77,7 +77,7 @@ class Runtime:
                                    auth=settings.backend_auth,
                                    union_default_graph=settings.backend_union_default_graph)
             return cls(settings, None, remote)
-        opened = open_store(settings.store_path, settings.load_files)
+        opened = open_store(settings.store_path, settings.load_files, optimize=settings.optimize)
         executor = Executor(opened, workers=settings.workers, timeout=settings.timeout).start()
         return cls(settings, opened, executor)
 
@@ -335,7 +335,7 @@ def _serve_processes(settings: Settings) -> int:
     opened = None
     if not settings.backend:
         try:
-            opened = open_store(settings.store_path, settings.load_files)
+            opened = open_store(settings.store_path, settings.load_files, optimize=settings.optimize)
         except (DatasetError, StoreError) as e:
             print(f"idlib-kg serve: {e}", file=sys.stderr)
             return 2

@@ -26,6 +26,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     store_path: Path | None = None          # None: in-memory store, loaded at start-up
+    optimize: bool = False                  # compact the on-disk store once after loading
     load_files: list[Path] = field(default_factory=list)  # extra files (--load)
     workers: int = field(default_factory=default_workers)  # query worker processes
     http_threads: int = 0                   # 0: derived from workers
@@ -58,6 +59,9 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     """Options every command that opens the store shares (serve, query, ...)."""
     parser.add_argument("--store", type=Path, metavar="PATH",
                         help="on-disk store directory, loaded once and reused (default: in memory)")
+    parser.add_argument("--optimize", action="store_true", default=None,
+                        help="with --store: compact the store once after loading (about 10 s more "
+                             "at 5M triples; queries up to 3x faster); remembered in the store")
     parser.add_argument("--load", type=Path, action="append", default=[], metavar="FILE",
                         help="extra RDF file to load (.ttl .nt .nq .trig .jsonld .rdf .owl .xml); "
                              "may be repeated")
@@ -76,7 +80,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "max_rows": "max_rows", "base_iri": "base_iri", "backend_url": "backend_url",
         "backend": "backend", "backend_user": "backend_user", "backend_auth": "backend_auth",
         "backend_union_default_graph": "backend_union_default_graph",
-        "http_processes": "http_processes",
+        "http_processes": "http_processes", "optimize": "optimize",
     }
     for arg, attr in mapping.items():
         value = getattr(args, arg, None)

@@ -538,7 +538,7 @@ def query_command(args: argparse.Namespace) -> int:
         print(f"idlib-kg query: --format {job_format} does not fit a {form} query", file=sys.stderr)
         return EXIT_USAGE
     try:
-        opened = open_store(settings.store_path, settings.load_files)
+        opened = open_store(settings.store_path, settings.load_files, optimize=settings.optimize)
     except (DatasetError, StoreError) as e:
         print(f"idlib-kg query: {e}", file=sys.stderr)
         return EXIT_USAGE

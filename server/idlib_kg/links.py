@@ -380,7 +380,7 @@ def _open(args):
     from idlib_kg.config import settings_from_args
     from idlib_kg.store import open_store
     settings = settings_from_args(args)
-    return open_store(settings.store_path, settings.load_files).store
+    return open_store(settings.store_path, settings.load_files, optimize=settings.optimize).store
 
 
 def check_command(args: argparse.Namespace) -> int:

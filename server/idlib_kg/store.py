@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,14 +80,20 @@ def read_manifest(path: Path) -> dict | None:
         return None
 
 
-def write_manifest(path: Path, files: list[dict], version: str) -> None:
+def write_manifest(path: Path, files: list[dict], version: str, optimized: bool = False) -> None:
     body = {"format": MANIFEST_FORMAT, "files": files, "version": version}
+    if optimized:
+        body["optimized"] = True
     _write_atomically(path / MANIFEST, json.dumps(body, indent=1).encode())
 
 
 def open_store(store_path: Path | None, extra_files: list[Path] | tuple[Path, ...] = (), *,
-               include_project: bool = True) -> OpenedStore:
+               include_project: bool = True, optimize: bool = False) -> OpenedStore:
     """Open (loading if needed) the store. Raises DatasetError or StoreError.
+
+    optimize=True compacts an on-disk store once (pyoxigraph's Store.optimize): the bulk loader
+    leaves many small files, and read-only queries on the compacted store run up to 3 times
+    faster, for about 10 s more at 5M triples. The manifest remembers it was done.
 
     include_project=False loads only the extra files (tests that must not depend on the
     project's data).
@@ -97,15 +104,27 @@ def open_store(store_path: Path | None, extra_files: list[Path] | tuple[Path, ..
         store = Store()
         load_all(store, files)
         return OpenedStore(store, None, version_of(described), described)
-    return _open_on_disk(Path(store_path), files, described)
+    return _open_on_disk(Path(store_path), files, described, optimize)
 
 
-def _open_on_disk(path: Path, files: list[DataFile], described: list[dict]) -> OpenedStore:
+def _compact(store: Store, path: Path) -> None:
+    started = time.monotonic()
+    log.warning("compacting store %s ...", path)
+    store.optimize()
+    log.warning("store %s compacted in %.1f s", path, time.monotonic() - started)
+
+
+def _open_on_disk(path: Path, files: list[DataFile], described: list[dict],
+                  optimize: bool = False) -> OpenedStore:
     manifest = read_manifest(path)
     if (manifest and manifest.get("format") == MANIFEST_FORMAT and manifest.get("files") == described
             and not (path / LOADING_FLAG).exists()):
         log.info("reusing store %s (data version %s)", path, manifest["version"])
-        return OpenedStore(Store(str(path)), path, manifest["version"], described)
+        store = Store(str(path))
+        if optimize and not manifest.get("optimized"):
+            _compact(store, path)
+            write_manifest(path, described, manifest["version"], optimized=True)
+        return OpenedStore(store, path, manifest["version"], described)
 
     if path.exists():
         ours = manifest is not None or (path / LOADING_FLAG).exists()
@@ -122,8 +141,10 @@ def _open_on_disk(path: Path, files: list[DataFile], described: list[dict]) -> O
     log.warning("loading %d file(s) into %s ...", len(files), path)
     load_all(store, files)
     store.flush()
+    if optimize:
+        _compact(store, path)
     version = version_of(described)
-    write_manifest(path, described, version)
+    write_manifest(path, described, version, optimized=optimize)
     (path / LOADING_FLAG).unlink()
     log.warning("store %s loaded (data version %s)", path, version)
     return OpenedStore(store, path, version, described)

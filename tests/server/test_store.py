@@ -97,6 +97,29 @@ def test_on_disk_store_is_reused_and_interrupted_loads_are_redone(tmp_path, capl
     assert graphs_of(fourth)[LOADED + "people.nt"] == 1
 
 
+def test_optimize_compacts_once_and_keeps_the_data(tmp_path, caplog):
+    path = tmp_path / "store"
+    src = tmp_path / "people.nt"
+    shutil.copy(DATA / "people.nt", src)
+    plain = open_store(path, [src], include_project=False)
+    assert "optimized" not in json.loads((path / MANIFEST).read_text())
+    version = plain.version
+    del plain
+
+    caplog.set_level("WARNING")
+    compacted = open_store(path, [src], include_project=False, optimize=True)
+    assert "compacted" in caplog.text
+    assert graphs_of(compacted)[LOADED + "people.nt"] == 3
+    manifest = json.loads((path / MANIFEST).read_text())
+    assert manifest["optimized"] is True and manifest["version"] == version == compacted.version
+    del compacted
+
+    caplog.clear()
+    again = open_store(path, [src], include_project=False, optimize=True)
+    assert "compacting" not in caplog.text  # remembered: not compacted twice
+    assert graphs_of(again)[LOADED + "people.nt"] == 3
+
+
 def test_store_refuses_a_directory_that_is_not_a_store(tmp_path):
     d = tmp_path / "important"
     d.mkdir()
