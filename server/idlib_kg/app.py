@@ -205,7 +205,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--update-token", metavar="TOKEN",
                    help="enable /update for clients sending `Authorization: Bearer TOKEN` "
                         "(or set IDLIB_KG_UPDATE_TOKEN)")
-    p.add_argument("--backend-url", metavar="URL", help="endpoint the query page sends queries to")
+    p.add_argument("--ui-endpoint", metavar="URL",
+                   help="SPARQL endpoint the query page sends queries to (default: this server's /sparql)")
     b = p.add_argument_group(
         "backend mode", "serve the endpoint, pages and query page on top of an existing SPARQL 1.1 "
         "store (load it first with `idlib-kg load`); see idlib_kg/backend.py")

@@ -40,7 +40,7 @@ class Settings:
     cache_entries: int = 256                # LRU result cache size (0 disables)
     cache_bytes: int = 64_000_000           # ... and its total size in bytes of result bodies
     http_processes: int = 1                 # HTTP front processes (each with its own workers)
-    backend_url: str | None = None          # for the UI: an external endpoint to point at
+    ui_endpoint: str | None = None          # the query page's endpoint, if not our own /sparql
     backend: str | None = None              # backend mode: queries go to this SPARQL store
     backend_user: str | None = None
     backend_password: str | None = None
@@ -77,7 +77,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     mapping = {
         "host": "host", "port": "port", "store": "store_path", "load": "load_files",
         "workers": "workers", "threads": "http_threads", "timeout": "timeout",
-        "max_rows": "max_rows", "base_iri": "base_iri", "backend_url": "backend_url",
+        "max_rows": "max_rows", "base_iri": "base_iri", "ui_endpoint": "ui_endpoint",
         "backend": "backend", "backend_user": "backend_user", "backend_auth": "backend_auth",
         "backend_union_default_graph": "backend_union_default_graph",
         "http_processes": "http_processes", "optimize": "optimize",

@@ -92,11 +92,11 @@ def yasgui_dir() -> Path | None:
 
 
 def _endpoint_url() -> str:
-    """The endpoint the page queries: a configured backend, else this server's own /sparql."""
+    """The endpoint the page queries: --ui-endpoint if given, else this server's own /sparql."""
     settings = current_app.config.get("IDLIB_KG_SETTINGS")
-    backend = getattr(settings, "backend_url", None)
-    if backend:
-        return backend
+    configured = getattr(settings, "ui_endpoint", None)
+    if configured:
+        return configured
     return request.url_root + "sparql"  # url_root keeps a proxy's SCRIPT_NAME prefix
 
 

@@ -61,7 +61,7 @@ def test_form_example_choice_works_without_js(client, examples_dir):
 
 def test_endpoint_is_own_sparql_or_configured_backend(client):
     assert 'action="http://localhost/sparql"' in client.get("/form").get_data(as_text=True)
-    client.application.config["IDLIB_KG_SETTINGS"] = Settings(backend_url="http://127.0.0.1:8890/sparql")
+    client.application.config["IDLIB_KG_SETTINGS"] = Settings(ui_endpoint="http://127.0.0.1:8890/sparql")
     assert 'action="http://127.0.0.1:8890/sparql"' in client.get("/form").get_data(as_text=True)
 
 
