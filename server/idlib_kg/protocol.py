@@ -294,6 +294,8 @@ def _preflight() -> Response:
 def cors(resp: Response) -> Response:
     resp.headers["Access-Control-Allow-Origin"] = "*"
     resp.headers["Access-Control-Expose-Headers"] = "ETag, X-Idlib-Rows, X-Idlib-Truncated, X-Idlib-Row-Limit"
+    # Error messages echo the query text; a browser must not sniff a text/plain answer into HTML.
+    resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
 
 

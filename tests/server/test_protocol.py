@@ -162,6 +162,13 @@ def test_cors_header_and_preflight(endpoint):
     assert "content-type" in pre.headers["Access-Control-Allow-Headers"].lower()
 
 
+def test_an_error_echoing_the_query_is_never_sniffed_as_html(endpoint):
+    r = requests.get(endpoint.endpoint, params={"query": "SELECT <script>alert(1)</script>"})
+    assert r.status_code == 400
+    assert r.headers["Content-Type"].startswith("text/plain")
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_etag_and_304(endpoint):
     params = {"query": NAMES}
     first = requests.get(endpoint.endpoint, params=params, headers={"Accept": JSON})
