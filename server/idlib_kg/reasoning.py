@@ -358,12 +358,9 @@ def compute_inferences(ontology_files: Iterable[Path | str] | None = None,
                        reasoned: Reasoned | None = None) -> Graph:
     """The entailed triples about the data's resources that the input does not assert."""
     if reasoned is None:
-        ontology = load_graph(default_ontology_files() if ontology_files is None else ontology_files)
-        data = load_graph(default_data_files() if data_files is None else data_files)
-        reasoned = run_hermit(ontology, data)
-    if reasoned.unsatisfiable:
-        raise InconsistentError("unsatisfiable classes (no individual can belong to them): "
-                                + ", ".join(reasoned.unsatisfiable), unsatisfiable=reasoned.unsatisfiable)
+        reasoned = check_consistency(ontology_files, data_files)
+    else:
+        _refuse_unsatisfiable(reasoned)
     asserted = reasoned.asserted
     out = Graph()
     for ind in sorted(reasoned.individuals):
@@ -390,10 +387,14 @@ def check_consistency(ontology_files: Iterable[Path | str] | None = None,
     ontology = load_graph(default_ontology_files() if ontology_files is None else ontology_files)
     data = load_graph(default_data_files() if data_files is None else data_files)
     reasoned = run_hermit(ontology, data)
+    _refuse_unsatisfiable(reasoned)
+    return reasoned
+
+
+def _refuse_unsatisfiable(reasoned: Reasoned) -> None:
     if reasoned.unsatisfiable:
         raise InconsistentError("unsatisfiable classes (no individual can belong to them): "
                                 + ", ".join(reasoned.unsatisfiable), unsatisfiable=reasoned.unsatisfiable)
-    return reasoned
 
 
 def serialize_inferred(graph: Graph) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from idlib_kg.bench import process_tree
 from idlib_kg.executor import QueryResult
 from idlib_kg.protocol import ResultCache
 from idlib_kg.safety import inspect
@@ -87,23 +88,6 @@ def test_http_processes_refuse_an_update_token():
     assert out.returncode == 2
 
 
-def _tree(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(children.get(p, []))
-    return out
-
-
 def _alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -118,7 +102,7 @@ def test_http_processes_serve_restart_a_dead_front_and_die_with_the_parent(start
     for _ in range(20):
         r = requests.post(server.endpoint, data={"query": NAMES}, headers={"Accept": "text/csv"})
         assert r.status_code == 200 and r.text.splitlines() == ["name", "Alice", "Bob"]
-    fronts = [p for p in _tree(server.process.pid) if p != server.process.pid
+    fronts = [p for p in process_tree(server.process.pid) if p != server.process.pid
               and int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1]) == server.process.pid]
     assert len(fronts) == 2
     # the time limit still kills a runaway query in a front's worker
@@ -128,7 +112,7 @@ def test_http_processes_serve_restart_a_dead_front_and_die_with_the_parent(start
     os.kill(fronts[0], signal.SIGKILL)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        now = [p for p in _tree(server.process.pid) if p != server.process.pid
+        now = [p for p in process_tree(server.process.pid) if p != server.process.pid
                and _alive(p) and int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
                == server.process.pid]
         if len(now) == 2 and fronts[0] not in now:
@@ -139,7 +123,7 @@ def test_http_processes_serve_restart_a_dead_front_and_die_with_the_parent(start
     for _ in range(10):
         assert requests.post(server.endpoint, data={"query": NAMES}).status_code == 200
     # kill -9 of the parent: every process of the tree goes (PR_SET_PDEATHSIG)
-    tree = _tree(server.process.pid)
+    tree = process_tree(server.process.pid)
     assert len(tree) >= 1 + 2 * 3  # parent, 2 x (front, zygote, worker)
     os.kill(server.process.pid, signal.SIGKILL)
     server.process.wait()
