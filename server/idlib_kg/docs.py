@@ -421,13 +421,3 @@ def docs_command(args: argparse.Namespace) -> int:
     print(f"idlib-kg docs: wrote {output}")
     return 0
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="idlib-kg")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["docs", *(argv if argv is not None else sys.argv[1:])])
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

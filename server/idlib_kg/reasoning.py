@@ -491,13 +491,3 @@ def reason_command(args: argparse.Namespace) -> int:
     print(f"idlib-kg reason: consistent; wrote {len(graph)} inferred triples to {output}")
     return 0
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="idlib-kg")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["reason", *(argv if argv is not None else sys.argv[1:])])
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

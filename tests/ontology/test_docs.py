@@ -81,7 +81,7 @@ def test_rendering_is_deterministic(page):
 
 
 def test_the_committed_page_is_up_to_date():
-    proc = subprocess.run([sys.executable, "-m", "idlib_kg.docs", "--check"], cwd=REPO_ROOT,
+    proc = subprocess.run([sys.executable, "-m", "idlib_kg", "docs", "--check"], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
 
