@@ -26,6 +26,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, Namespace
 
 from idlib_kg import resources
+from idlib_kg.vocab import prefixes
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/idlib-kg/ontology")
 NS = "https://w3id.org/idlib-kg/ontology#"
@@ -34,17 +35,8 @@ VANN = Namespace("http://purl.org/vocab/vann/")
 SOURCE_FILES = ("idlib-kg.ttl", "event-types.ttl")
 OUTPUT = Path("doc") / "index.html"
 
-PREFIXES = {
-    "ikg": NS, "owl": str(OWL), "rdf": str(RDF), "rdfs": str(RDFS), "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": str(SKOS), "dcterms": str(DCTERMS), "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/",
-    "prov": "http://www.w3.org/ns/prov#", "time": "http://www.w3.org/2006/time#",
-    "geo": "http://www.opengis.net/ont/geosparql#",
-    "nif": "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#",
-    "gaf": "http://groundedannotationframework.org/gaf#", "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#", "wd": "http://www.wikidata.org/entity/",
-    "cameo": SCHEME_BASE + "cameo/", "acled": SCHEME_BASE + "acled/", "role": SCHEME_BASE + "role/",
-    "act": SCHEME_BASE + "act/", "vann": str(VANN),
-}
+PREFIXES = prefixes("ikg", "owl", "rdf", "rdfs", "xsd", "skos", "dcterms", "sem", "prov", "time", "geo",
+                    "nif", "gaf", "schema", "org", "wd", "cameo", "acled", "role", "act", "vann")
 
 CHARACTERISTICS = (
     (OWL.FunctionalProperty, "functional"), (OWL.InverseFunctionalProperty, "inverse functional"),

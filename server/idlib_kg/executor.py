@@ -46,23 +46,11 @@ from pyoxigraph import (NamedNode, QueryBoolean, QueryResultsFormat, QuerySoluti
 
 from idlib_kg.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from idlib_kg.store import OpenedStore
+from idlib_kg.vocab import prefixes
 
 log = logging.getLogger(__name__)
 
-PREFIXES = {
-    "ikg": "https://w3id.org/idlib-kg/ontology#",
-    "ikr": "https://w3id.org/idlib-kg/id/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-    "void": "http://rdfs.org/ns/void#",
-    "wd": "http://www.wikidata.org/entity/",
-}
+PREFIXES = prefixes("ikg", "ikr", "rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "prov", "sd", "void", "wd")
 
 
 # --------------------------------------------------------------------------- running one query

@@ -26,27 +26,15 @@ from pathlib import Path
 from pyoxigraph import (CanonicalizationAlgorithm, Dataset, DefaultGraph,
                         NamedNode, Quad, RdfFormat, Store, Triple, serialize)
 
-from idlib_kg.executor import PREFIXES as QUERY_PREFIXES
+from idlib_kg.vocab import prefixes
 
 log = logging.getLogger(__name__)
 
-PREFIXES = {
-    **QUERY_PREFIXES,
-    "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/",
-    "time": "http://www.w3.org/2006/time#",
-    "geo": "http://www.opengis.net/ont/geosparql#",
-    "nif": "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#",
-    "gaf": "http://groundedannotationframework.org/gaf#",
-    "schema": "https://schema.org/",
-    "oa": "http://www.w3.org/ns/oa#",
-    "org": "http://www.w3.org/ns/org#",
-    "vann": "http://purl.org/vocab/vann/",
-    "cameo": "https://w3id.org/idlib-kg/scheme/cameo/",
-    "acled": "https://w3id.org/idlib-kg/scheme/acled/",
-    "role": "https://w3id.org/idlib-kg/scheme/role/",
-    "act": "https://w3id.org/idlib-kg/scheme/act/",
-}
-PREFIXES.pop("sd", None)  # not used by the data
+# The data's prefixes: the query prefixes but sd: (the data has no service description), then
+# the reused vocabularies and the concept schemes.
+PREFIXES = prefixes("ikg", "ikr", "rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "prov", "void", "wd",
+                    "sem", "time", "geo", "nif", "gaf", "schema", "oa", "org", "vann",
+                    "cameo", "acled", "role", "act")
 
 QUAD_FORMATS = {"nquads": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "jsonld": RdfFormat.JSON_LD}
 TRIPLE_FORMATS = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES, "rdfxml": RdfFormat.RDF_XML}

@@ -39,6 +39,7 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
 from rdflib.namespace import Namespace
 
 from idlib_kg import resources
+from idlib_kg.vocab import prefixes
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +57,8 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 SKIPPED_PROPERTIES = frozenset({GAF.denotes, OWL.sameAs, OWL.differentFrom})
 
 #: Prefixes of triples/inferred.ttl, in this order (stable output).
-PREFIXES = (
-    ("ikr", DATA_BASE),
-    ("ikg", str(IKG)),
-    ("owl", str(OWL)),
-    ("rdf", str(RDF)),
-    ("rdfs", str(RDFS)),
-    ("sem", str(SEM)),
-    ("prov", str(PROV)),
-    ("time", "http://www.w3.org/2006/time#"),
-    ("geo", "http://www.opengis.net/ont/geosparql#"),
-    ("nif", "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"),
-    ("gaf", str(GAF)),
-    ("org", "http://www.w3.org/ns/org#"),
-    ("schema", "https://schema.org/"),
-    ("skos", "http://www.w3.org/2004/02/skos/core#"),
-)
+PREFIXES = tuple(prefixes("ikr", "ikg", "owl", "rdf", "rdfs", "sem", "prov", "time", "geo", "nif", "gaf",
+                          "org", "schema", "skos").items())
 
 HEADER = """\
 # GENERATED FILE: do not edit by hand.

@@ -20,6 +20,7 @@ from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 from idlib_kg.description import DESCRIPTION_FORMATS
 from idlib_kg.executor import QueryJob
 from idlib_kg.negotiation import NotAcceptable, choose
+from idlib_kg.vocab import prefixes
 
 bp = Blueprint("void", __name__)
 
@@ -33,8 +34,7 @@ WD = "http://www.wikidata.org/entity/"
 LINK_PREDICATES = {"sameAs": "http://www.w3.org/2002/07/owl#sameAs",
                    "closeMatch": "http://www.w3.org/2004/02/skos/core#closeMatch"}
 EXAMPLES = ("id/attack-2020-02-27", "id/turkey", "id/erdogan", "id/claim-daily-sabah-regime-attack")
-PREFIXES = {"void": VOID, "dcterms": DCT, "foaf": FOAF, "owl": "http://www.w3.org/2002/07/owl#",
-            "skos": "http://www.w3.org/2004/02/skos/core#", "xsd": "http://www.w3.org/2001/XMLSchema#"}
+PREFIXES = prefixes("void", "dcterms", "foaf", "owl", "skos", "xsd")
 
 
 def _rows(query: str) -> list[dict]:
