@@ -439,8 +439,8 @@ def _backend_option_problem(settings: Settings) -> str | None:
     if settings.update_enabled:
         return ("--update-token cannot be used with --backend: updates are never forwarded to the "
                 "store; write to it directly or with `idlib-kg load`")
-    if settings.store_path or settings.load_files:
-        return ("--store and --load do not apply with --backend: the data lives in the store; "
+    if settings.store_path or settings.load_files or settings.optimize:
+        return ("--store, --load and --optimize do not apply with --backend: the data lives in the store; "
                 "load it there with `idlib-kg load --endpoint URL`")
     return None
 

@@ -98,6 +98,9 @@ def open_store(store_path: Path | None, extra_files: list[Path] | tuple[Path, ..
     include_project=False loads only the extra files (tests that must not depend on the
     project's data).
     """
+    if optimize and store_path is None:
+        raise StoreError("--optimize compacts an on-disk store: give --store PATH with it "
+                         "(an in-memory store has nothing to compact)")
     files = all_files(list(extra_files)) if include_project else [extra_file(Path(p)) for p in extra_files]
     described = describe_files(files)
     if store_path is None:

@@ -196,7 +196,7 @@ def test_unreachable_store_at_start_up_still_serves(raw_server):
     assert time.monotonic() - started < 5
 
 
-@pytest.mark.parametrize("options", [["--update-token", "t"], ["--load", "x.ttl"], []])
+@pytest.mark.parametrize("options", [["--update-token", "t"], ["--load", "x.ttl"], ["--optimize"], []])
 def test_bad_option_combinations_exit_2(options):
     backend = "ftp://127.0.0.1/sparql" if not options else "http://127.0.0.1:9/sparql"
     r = subprocess.run([sys.executable, "-m", "idlib_kg", "serve", "--port", str(free_port()),

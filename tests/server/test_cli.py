@@ -90,3 +90,10 @@ def test_help_lists_the_subcommands():
     out = idlib_kg("--help")
     assert out.returncode == 0
     assert "serve" in out.stdout and "query" in out.stdout
+
+
+def test_optimize_without_a_store_exits_2_saying_what_to_give():
+    for command in (["query", "ASK {}"], ["serve", "--port", "9"]):
+        out = idlib_kg(*command, "--optimize")
+        assert out.returncode == 2, (command, out.stderr)
+        assert "--optimize compacts an on-disk store: give --store PATH" in out.stderr
