@@ -26,7 +26,7 @@ from pathlib import Path
 from pyoxigraph import (CanonicalizationAlgorithm, Dataset, DefaultGraph,
                         NamedNode, Quad, RdfFormat, Store, Triple, serialize)
 
-from idlib_kg.vocab import prefixes
+from idlib_kg.vocab import NAMESPACES, prefixes
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def serialize_dataset(store: Store, fmt: str) -> bytes:
 # --------------------------------------------------------------------------- QuickStatements
 
 WD = "http://www.wikidata.org/entity/"
-IKG = "https://w3id.org/idlib-kg/ontology#"
+IKG, SEM, TIME, SCHEMA = (NAMESPACES[p] for p in ("ikg", "sem", "time", "schema"))
 ARTICLE = "https://w3id.org/idlib-kg/id/article"
 
 # Our event classes -> verified Wikidata classes (rows marked verified in the reconciliation
@@ -150,14 +150,12 @@ def _qs_time(value: str, precision: int) -> str:
 
 def _event_date(f: _Facts, event: str) -> str | None:
     """The event's date (QuickStatements time), from its time expression, at the precision known."""
-    T = "http://www.w3.org/2006/time#"
-    SEM = "http://semanticweb.cs.vu.nl/2009/11/sem/"
     times = f.values(event, SEM + "hasTime") + f.values(event, IKG + "agreedOn")
     for t in times:
-        d = f.first(t.value, T + "inXSDDate")
+        d = f.first(t.value, TIME + "inXSDDate")
         if d is not None:
             return _qs_time(d.value, 11)
-        ym = f.first(t.value, T + "inXSDgYearMonth")
+        ym = f.first(t.value, TIME + "inXSDgYearMonth")
         if ym is not None:
             return _qs_time(ym.value, 10)
         b = f.first(t.value, SEM + "hasEarliestBeginTimeStamp")
@@ -180,8 +178,6 @@ def quickstatements(store: Store) -> str:
     (owl:sameAs in wikidata-links.ttl); anything awaiting reconciliation is a `#` comment line.
     """
     f = _Facts(store)
-    SEM = "http://semanticweb.cs.vu.nl/2009/11/sem/"
-    SCHEMA = "https://schema.org/"
     title = f.first(ARTICLE, SCHEMA + "headline") or f.first(ARTICLE, "http://www.w3.org/2000/01/rdf-schema#label")
     published = f.first(ARTICLE, SCHEMA + "datePublished")
     publisher = f.first(ARTICLE, SCHEMA + "publisher")
