@@ -236,9 +236,7 @@ def sparql():
                 job.named_graphs, job.union_default_graph, job.max_rows,
                 job.base_iri) if version is not None else None
     if tag is not None and request.if_none_match.contains(tag):
-        resp = Response(status=304)
-        resp.set_etag(tag)
-        return _result_headers(resp)
+        return Response(status=304, headers=[("ETag", f'"{tag}"'), *RESULT_HEADERS])
     result = rt.cache.get(tag) if tag is not None else None
     if result is None:
         try:
@@ -247,18 +245,20 @@ def sparql():
             raise http_error(e) from None
         if tag is not None and rt.data_version == version:
             rt.cache.put(tag, result)
-    resp = Response(result.body, content_type=choice.content_type)
+    headers = [("X-Idlib-Rows", str(result.rows)),
+               ("X-Idlib-Truncated", "true" if result.truncated else "false"),
+               ("X-Idlib-Row-Limit", str(rt.settings.max_rows)), *RESULT_HEADERS]
     if tag is not None:
-        resp.set_etag(tag)
-    resp.headers["X-Idlib-Rows"] = str(result.rows)
-    resp.headers["X-Idlib-Truncated"] = "true" if result.truncated else "false"
-    resp.headers["X-Idlib-Row-Limit"] = str(rt.settings.max_rows)
-    return _result_headers(resp)
+        headers.append(("ETag", f'"{tag}"'))  # hex digits: nothing to escape
+    return Response(result.body, content_type=choice.content_type, headers=headers)
+
+
+#: on every answer to a query: revalidate before reuse (If-None-Match -> 304); varies by Accept
+RESULT_HEADERS = (("Cache-Control", "no-cache"), ("Vary", "Accept"))
 
 
 def _result_headers(resp: Response) -> Response:
-    resp.headers["Cache-Control"] = "no-cache"
-    resp.headers["Vary"] = "Accept"  # a new response: nothing else set Vary
+    resp.headers.extend(RESULT_HEADERS)  # a new response: nothing else set these
     return resp
 
 
