@@ -1,8 +1,12 @@
 """create_app(settings): the Flask application, and the `serve` command that runs it.
 
-Production command (waitress serves HTTP with threads, queries run in forked worker pools):
+Production command (HTTP on a thread per connection, httpfront.py; queries run in forked
+worker pools):
 
     idlib-kg serve --host 0.0.0.0 --port 8000 --http-processes 2 --workers 2 --timeout 30
+
+`--http-server waitress` serves the same app with waitress instead (slower on small queries:
+its I/O and task threads hand every request over; README, Benchmarks).
 
 One Python process serving HTTP is bound by its GIL (~1,000-1,500 small requests/s), so
 --http-processes N forks N HTTP front processes after the store is loaded: they share the
@@ -181,14 +185,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "serve", help="serve the SPARQL endpoint and the query page",
         description="Serve /sparql (SPARQL 1.1 Protocol), /update (only with --update-token) and / "
-                    "(query page) with waitress. Exit codes: 0 stopped, 2 bad options or data.")
+                    "(query page). Exit codes: 0 stopped, 2 bad options or data.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--workers", type=int, default=default_workers(), metavar="N",
                    help=f"query worker processes per HTTP process (default: CPU count, at least 2; "
                         f"here {default_workers()})")
+    p.add_argument("--http-server", choices=("threads", "waitress"), default="threads",
+                   help="threads (default): each connection's thread reads, runs and answers its "
+                        "requests; waitress: the waitress WSGI server")
+    p.add_argument("--connections", type=int, default=100, metavar="N",
+                   help="open connections per HTTP process (default 100); more wait to be accepted")
     p.add_argument("--threads", type=int, metavar="N",
-                   help="HTTP threads per HTTP process (default max(8, 2 x workers))")
+                   help="--http-server waitress: task threads per HTTP process (default max(8, 2 x workers))")
     p.add_argument("--http-processes", type=int, default=1, metavar="N",
                    help="HTTP front processes sharing the socket and the loaded store, each with its own "
                         "--workers query workers and result cache (default 1). More than one lifts the "
@@ -229,8 +238,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def serve_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    if settings.workers < 1 or settings.http_processes < 1:
-        print("idlib-kg serve: --workers and --http-processes must be at least 1", file=sys.stderr)
+    if settings.workers < 1 or settings.http_processes < 1 or settings.http_connections < 1:
+        print("idlib-kg serve: --workers, --http-processes and --connections must be at least 1",
+              file=sys.stderr)
         return 2
     if settings.http_processes > 1 and settings.update_enabled:
         print("idlib-kg serve: --update-token cannot be used with --http-processes above 1: each HTTP "
@@ -266,20 +276,24 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def _create_server(settings: Settings, runtime: Runtime, sock=None):
-    """The waitress server for the app; on `sock` (a listening socket shared by several HTTP
-    processes) or bound to settings.host:port. SIGTERM (docker stop, systemd) then stops as
-    cleanly as Ctrl-C: workers are shut down."""
+    """The HTTP server for the app (httpfront.HTTPFront, or waitress); on `sock` (a listening
+    socket shared by several HTTP processes) or bound to settings.host:port. SIGTERM (docker
+    stop, systemd) then stops as cleanly as Ctrl-C: workers are shut down."""
     import signal
 
-    import waitress
-
     app = create_app(settings, runtime)
-    where = {"sockets": [sock]} if sock is not None else {"host": settings.host, "port": settings.port}
-    server = waitress.create_server(
-        app, threads=settings.threads(), max_request_body_size=settings.max_body_bytes,
-        max_request_header_size=1_000_000, ident="idlib-kg", clear_untrusted_proxy_headers=True, **where)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    return server
+    if settings.http_server == "waitress":
+        import waitress
+        where = {"sockets": [sock]} if sock is not None else {"host": settings.host, "port": settings.port}
+        return waitress.create_server(
+            app, threads=settings.threads(), connection_limit=settings.http_connections,
+            max_request_body_size=settings.max_body_bytes, max_request_header_size=1_000_000,
+            ident="idlib-kg", clear_untrusted_proxy_headers=True, **where)
+    from idlib_kg.httpfront import HTTPFront
+    return HTTPFront(app, sock if sock is not None else _listen(settings),
+                     max_connections=settings.http_connections, max_body=settings.max_body_bytes,
+                     multiprocess=settings.http_processes > 1)
 
 
 def _announce(settings: Settings, runtime: Runtime | None, port: int, opened: OpenedStore | None = None) -> None:

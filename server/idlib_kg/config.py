@@ -29,7 +29,9 @@ class Settings:
     optimize: bool = False                  # compact the on-disk store once after loading
     load_files: list[Path] = field(default_factory=list)  # extra files (--load)
     workers: int = field(default_factory=default_workers)  # query worker processes
-    http_threads: int = 0                   # 0: derived from workers
+    http_server: str = "threads"            # threads (httpfront.py) | waitress
+    http_threads: int = 0                   # waitress task threads; 0: derived from workers
+    http_connections: int = 100             # open connections per HTTP process
     timeout: float = 30.0                   # seconds per query
     max_rows: int = 10_000                  # result rows (or triples) before truncation
     max_body_bytes: int = 1_000_000         # POST bodies
@@ -76,7 +78,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     s = Settings()
     mapping = {
         "host": "host", "port": "port", "store": "store_path", "load": "load_files",
-        "workers": "workers", "threads": "http_threads", "timeout": "timeout",
+        "workers": "workers", "threads": "http_threads", "http_server": "http_server",
+        "connections": "http_connections", "timeout": "timeout",
         "max_rows": "max_rows", "base_iri": "base_iri", "ui_endpoint": "ui_endpoint",
         "backend": "backend", "backend_user": "backend_user", "backend_auth": "backend_auth",
         "backend_union_default_graph": "backend_union_default_graph",

@@ -1,0 +1,459 @@
+"""The HTTP front: HTTP/1.1 with keep-alive, one thread per connection, requests parsed by
+httptools (llhttp, the parser of Node.js and uvicorn), each handed to the WSGI app.
+
+Why not waitress (still available: `serve --http-server waitress`): waitress reads a request on
+its I/O thread, runs the app on a task thread and hands the answer back to the I/O thread to
+write, so every request wakes threads several times. Here the thread that reads a request runs
+the app and writes the answer, in one send. On this project's 2-CPU machine that took a cheap
+query from 0.95 to about 0.6 ms and let one HTTP process answer more small requests a second
+(figures: README, Benchmarks).
+
+Limits, each answered with a message and the connection closed:
+- at most `max_connections` open connections per process (more wait in the kernel's accept
+  queue, as with waitress's connection limit);
+- request line and headers together at most `max_head` bytes (431), so GET queries of many KB
+  pass; the body at most `max_body` bytes (413, sent before the body is read);
+- a request must arrive whole within `request_timeout` seconds of its first byte (408), and an
+  idle kept-alive connection is closed after `idle_timeout` seconds;
+- malformed HTTP is a 400 (a method llhttp does not know, such as `get`, is a 405).
+
+Request bodies may be sent with Content-Length or chunked; `Expect: 100-continue` is answered.
+Responses with a known length are sent with Content-Length, others chunked (HTTP/1.1) or
+ended by closing the connection (HTTP/1.0).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import socket
+import sys
+import threading
+import time
+from collections import deque
+from email.utils import formatdate
+from typing import Callable, Iterable
+from urllib.parse import unquote_to_bytes
+
+import httptools
+
+log = logging.getLogger(__name__)
+
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+#: connection-level response headers the server decides itself (PEP 3333: not the app's)
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrade",
+                         "proxy-connection", "te", "trailer"})
+_NO_BODY_STATUS = ("1", "204", "304")
+_SEND_CHUNK = 256 * 1024
+_LINGER_SECONDS = 2.0
+_LINGER_BYTES = 4_000_000
+
+
+class _Refusal(Exception):
+    """A request refused before the app sees it: status line and a message for people."""
+
+    def __init__(self, status: str, message: str, headers: tuple[tuple[str, str], ...] = ()):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers
+
+
+class _Message:
+    """One request as the parser delivers it (httptools calls the on_* methods)."""
+
+    __slots__ = ("url", "headers", "body", "body_size", "keep_alive", "method", "version",
+                 "too_large", "expect_continue", "content_length", "head_too_large")
+
+    def __init__(self) -> None:
+        self.url = b""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+        self.body_size = 0
+        self.keep_alive = True
+        self.method = b""
+        self.version = "1.1"
+        self.too_large = False
+        self.expect_continue = False
+        self.content_length: int | None = None
+        self.head_too_large = False
+
+
+class _Parse:
+    """The httptools callbacks for one connection: collects complete requests in `done`."""
+
+    def __init__(self, max_body: int, max_head: int) -> None:
+        self.max_body = max_body
+        self.max_head = max_head
+        self.parser = httptools.HttpRequestParser(self)
+        self.current: _Message | None = None
+        self.in_head = False
+        self.head_bytes = 0
+        self.done: deque[_Message] = deque()
+        self.headers_ready: _Message | None = None  # a message whose head is complete, body pending
+
+    def on_message_begin(self) -> None:
+        self.current = _Message()
+        self.in_head = True
+
+    def on_url(self, url: bytes) -> None:
+        assert self.current is not None
+        self.current.url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        assert self.current is not None
+        self.current.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        m = self.current
+        assert m is not None
+        self.in_head = False
+        self.head_bytes = 0
+        m.method = self.parser.get_method()
+        m.version = self.parser.get_http_version()
+        # the head's size as sent, less optional whitespace: "METHOD url HTTP/1.1", "name:value",
+        # each ended by CRLF, and the empty line (the byte count in _serve sees only unfinished heads)
+        size = len(m.method) + len(m.url) + 14 + sum(len(n) + len(v) + 3 for n, v in m.headers)
+        if size > self.max_head:
+            m.head_too_large = True
+        for name, value in m.headers:
+            lname = name.lower()
+            if lname == b"content-length":
+                try:
+                    m.content_length = int(value)
+                except ValueError:
+                    pass  # llhttp has already refused it
+            elif lname == b"expect" and value.strip().lower() == b"100-continue":
+                m.expect_continue = True
+        if m.content_length is not None and m.content_length > self.max_body:
+            m.too_large = True
+        self.headers_ready = m
+
+    def on_body(self, body: bytes) -> None:
+        m = self.current
+        assert m is not None
+        m.body_size += len(body)
+        if m.body_size > self.max_body:
+            m.too_large = True
+            m.body.clear()
+        elif not m.too_large:
+            m.body.append(body)
+
+    def on_message_complete(self) -> None:
+        m = self.current
+        assert m is not None
+        m.keep_alive = self.parser.should_keep_alive()
+        self.done.append(m)
+        self.current = None
+        self.headers_ready = None
+
+
+class HTTPFront:
+    """Serves `app` on the listening socket `sock` until interrupted (KeyboardInterrupt).
+
+    Several processes may serve the same listening socket (`serve --http-processes N`).
+    """
+
+    def __init__(self, app: WSGIApp, sock: socket.socket, *, max_connections: int = 100,
+                 max_head: int = 1_000_000, max_body: int = 1_000_000, idle_timeout: float = 60.0,
+                 request_timeout: float = 30.0, server_name: str = "idlib-kg", multiprocess: bool = False):
+        self.app = app
+        self.sock = sock
+        self.sock.settimeout(None)  # accept() blocks; the socket may be shared by several processes
+        self.max_head = max_head
+        self.max_body = max_body
+        self.idle_timeout = idle_timeout
+        self.request_timeout = request_timeout
+        self.server_name = server_name
+        self.multiprocess = multiprocess
+        self._slots = threading.BoundedSemaphore(max_connections)
+        host, port = sock.getsockname()[:2]
+        self.effective_port: int = port
+        self._base_environ = {
+            "SERVER_NAME": host, "SERVER_PORT": str(port), "SCRIPT_NAME": "",
+            "SERVER_SOFTWARE": server_name, "wsgi.version": (1, 0), "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": multiprocess,
+            "wsgi.run_once": False, "wsgi.input_terminated": True,
+        }
+        self._date = (0, "")
+
+    # -- accepting
+    def run(self) -> None:
+        """Accept connections until KeyboardInterrupt (SIGTERM is turned into one by `serve`)."""
+        while True:
+            self._slots.acquire()
+            try:
+                conn, addr = self.sock.accept()
+            except OSError as e:
+                self._slots.release()
+                if e.errno in (24, 23, 105, 12):  # EMFILE, ENFILE, ENOBUFS, ENOMEM: back off
+                    log.warning("cannot accept a connection (%s); retrying in 0.1 s", e)
+                    time.sleep(0.1)
+                    continue
+                raise
+            except BaseException:
+                self._slots.release()
+                raise
+            threading.Thread(target=self._connection, args=(conn, addr), daemon=True,
+                             name=f"http-{addr[1] if len(addr) > 1 else ''}").start()
+
+    def close(self) -> None:
+        self.sock.close()
+
+    # -- one connection
+    def _connection(self, conn: socket.socket, addr) -> None:
+        try:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._serve(conn, addr)
+        except (OSError, ValueError):
+            pass  # the client went away (reset, timeout) or the socket closed under us
+        except Exception:  # noqa: BLE001 - one broken connection must not end the server
+            log.exception("HTTP connection from %s failed", addr)
+        finally:
+            try:
+                conn.close()
+            finally:
+                self._slots.release()
+
+    def _serve(self, conn: socket.socket, addr) -> None:
+        parse = _Parse(self.max_body, self.max_head)
+        started: float | None = None  # when the first byte of the pending request came
+        while True:
+            if parse.current is None and not parse.done:
+                started = None
+                conn.settimeout(self.idle_timeout)
+            else:
+                if started is None:
+                    started = time.monotonic()
+                left = self.request_timeout - (time.monotonic() - started)
+                if left <= 0:
+                    self._refuse(conn, _Refusal("408 Request Timeout",
+                                                f"the request did not arrive whole within "
+                                                f"{self.request_timeout:g} s"))
+                    return
+                conn.settimeout(left)
+            try:
+                data = conn.recv(65536)
+            except socket.timeout:
+                if parse.current is None:
+                    return  # idle keep-alive connection: close quietly
+                self._refuse(conn, _Refusal("408 Request Timeout",
+                                            f"the request did not arrive whole within {self.request_timeout:g} s"))
+                return
+            if not data:
+                return
+            if started is None:
+                started = time.monotonic()
+            upgrade = False
+            try:
+                parse.parser.feed_data(data)
+            except httptools.HttpParserUpgrade:
+                upgrade = True  # not supported: answer what was asked over HTTP/1.1, then close
+            except httptools.HttpParserInvalidMethodError:
+                self._refuse(conn, _Refusal(
+                    "405 Method Not Allowed",
+                    "this server does not know that HTTP method (methods are case-sensitive); "
+                    "use GET, POST, HEAD or OPTIONS", (("Allow", "GET, HEAD, POST, OPTIONS"),)))
+                return
+            except httptools.HttpParserError as e:
+                self._refuse(conn, _Refusal("400 Bad Request", f"malformed HTTP request: {e}"))
+                return
+            if parse.in_head:
+                parse.head_bytes += len(data)
+                if parse.head_bytes > self.max_head:
+                    self._refuse(conn, self._head_too_large())
+                    return
+            while parse.done:
+                message = parse.done.popleft()
+                if message.head_too_large:
+                    self._refuse(conn, self._head_too_large())
+                    return
+                if message.too_large:
+                    self._refuse(conn, self._too_large(message))
+                    return
+                if not self._respond(conn, addr, message) or upgrade:
+                    return
+            if upgrade:
+                return
+            pending = parse.headers_ready  # after the complete requests before it are answered
+            if pending is not None:
+                if pending.head_too_large:
+                    self._refuse(conn, self._head_too_large())
+                    return
+                if pending.too_large:
+                    self._refuse(conn, self._too_large(pending))
+                    return
+                if pending.expect_continue:
+                    pending.expect_continue = False
+                    conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def _head_too_large(self) -> _Refusal:
+        return _Refusal("431 Request Header Fields Too Large",
+                        f"the request line and headers are over {self.max_head:,} bytes; send a "
+                        "long query as a POST body (application/sparql-query) instead of in the URL")
+
+    def _too_large(self, m: _Message) -> _Refusal:
+        size = f"{m.content_length:,} bytes" if m.content_length is not None else "larger"
+        return _Refusal("413 Request Entity Too Large",
+                        f"the request body is {size}; this server accepts at most {self.max_body:,} "
+                        "bytes: send a shorter query")
+
+    # -- answering
+    def _environ(self, m: _Message, addr) -> dict:
+        env = dict(self._base_environ)
+        target = m.url
+        if target[:1] != b"/" and target != b"*":  # absolute form: http://host/path?query
+            url = httptools.parse_url(target)
+            path, query = url.path or b"/", url.query or b""
+        else:
+            path, _, query = target.partition(b"?")
+        raw = target.decode("latin-1")
+        env.update({
+            "REQUEST_METHOD": m.method.decode("ascii"),
+            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+            "QUERY_STRING": query.decode("latin-1"),
+            "RAW_URI": raw, "REQUEST_URI": raw,
+            "SERVER_PROTOCOL": f"HTTP/{m.version}",
+            "REMOTE_ADDR": addr[0] if addr else "", "REMOTE_PORT": str(addr[1]) if addr else "",
+        })
+        for name, value in m.headers:
+            if b"_" in name:  # X_Forwarded_For would pose as X-Forwarded-For (as waitress drops it)
+                continue
+            key = name.decode("latin-1").upper().replace("-", "_")
+            if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+                continue
+            if key != "CONTENT_TYPE":
+                key = "HTTP_" + key
+            text = value.decode("latin-1")
+            env[key] = env[key] + "," + text if key in env else text
+        body = b"".join(m.body)
+        env["CONTENT_LENGTH"] = str(len(body))
+        env["wsgi.input"] = io.BytesIO(body)
+        return env
+
+    def _http_date(self) -> str:
+        now = int(time.time())
+        if self._date[0] != now:
+            self._date = (now, formatdate(now, usegmt=True))
+        return self._date[1]
+
+    def _respond(self, conn: socket.socket, addr, m: _Message) -> bool:
+        """Run the app for one request and send its answer. True to keep the connection."""
+        env = self._environ(m, addr)
+        state: dict = {}
+        sent = False
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info=None):
+            if exc_info:
+                try:
+                    if sent:
+                        raise exc_info[1].with_traceback(exc_info[2])
+                finally:
+                    exc_info = None
+            elif "status" in state:
+                raise AssertionError("start_response was called twice")
+            state["status"], state["headers"] = status, headers
+            return write
+
+        body: list[bytes] = []
+
+        def write(data: bytes) -> None:  # the legacy WSGI write(); Flask never uses it
+            body.append(data)
+
+        result = self.app(env, start_response)
+        try:
+            if isinstance(result, (list, tuple)):
+                body.extend(result)
+                complete = True
+            else:
+                complete = False
+                iterator = iter(result)
+            head_only = m.method == b"HEAD" or state["status"].startswith(_NO_BODY_STATUS)
+            keep = m.keep_alive
+            length = None
+            headers = []
+            for name, value in state["headers"]:
+                lname = name.lower()
+                if lname in _HOP_BY_HOP:
+                    continue
+                if lname == "content-length":
+                    length = value
+                headers.append(f"{name}: {value}\r\n")
+            if not complete and length is None and not head_only:
+                # find out whether the body is short (the usual case) before choosing framing
+                for chunk in iterator:
+                    body.append(chunk)
+                    if sum(map(len, body)) > _SEND_CHUNK:
+                        break
+                else:
+                    complete = True
+            chunked = False
+            if length is None and not head_only:
+                if complete:
+                    headers.append(f"Content-Length: {sum(map(len, body))}\r\n")
+                elif m.version == "1.1":
+                    headers.append("Transfer-Encoding: chunked\r\n")
+                    chunked = True
+                else:
+                    keep = False
+            if not keep:
+                headers.append("Connection: close\r\n")
+            elif m.version == "1.0":
+                headers.append("Connection: keep-alive\r\n")
+            head = (f"HTTP/1.1 {state['status']}\r\nServer: {self.server_name}\r\n"
+                    f"Date: {self._http_date()}\r\n" + "".join(headers) + "\r\n").encode("latin-1")
+            sent = True
+            if head_only:
+                conn.sendall(head)
+                return keep
+            if complete:
+                conn.sendall(head + b"".join(body))
+                return keep
+            self._stream(conn, head, body, iterator, chunked)
+            return keep
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    @staticmethod
+    def _stream(conn: socket.socket, head: bytes, first: list[bytes], rest, chunked: bool) -> None:
+        def frame(data: bytes) -> bytes:
+            return b"%x\r\n%s\r\n" % (len(data), data) if chunked else data
+
+        conn.sendall(head + (frame(b"".join(first)) if first else b""))
+        for chunk in rest:
+            if chunk:
+                conn.sendall(frame(chunk))
+        if chunked:
+            conn.sendall(b"0\r\n\r\n")
+
+    def _refuse(self, conn: socket.socket, refusal: _Refusal) -> None:
+        """Answer before (or instead of) the app, close, and let the client read the answer.
+
+        The connection is half-closed and what the client still sends is read and dropped for
+        a moment (bounded in time and bytes): closing with unread data would reset the
+        connection and could destroy the answer before the client reads it.
+        """
+        log.info("refused a request: %s (%s)", refusal.status, refusal.message)
+        text = (refusal.message.rstrip() + "\n").encode("utf-8")
+        extra = "".join(f"{k}: {v}\r\n" for k, v in refusal.headers)
+        head = (f"HTTP/1.1 {refusal.status}\r\nServer: {self.server_name}\r\nDate: {self._http_date()}\r\n"
+                f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(text)}\r\n"
+                f"X-Content-Type-Options: nosniff\r\nAccess-Control-Allow-Origin: *\r\n"
+                f"{extra}Connection: close\r\n\r\n").encode("latin-1")
+        try:
+            conn.sendall(head + text)
+            conn.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + _LINGER_SECONDS
+            drained = 0
+            while drained < _LINGER_BYTES:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                conn.settimeout(left)
+                data = conn.recv(65536)
+                if not data:
+                    break
+                drained += len(data)
+        except OSError:
+            pass
