@@ -88,12 +88,16 @@ class _Parse:
         self.current: _Message | None = None
         self.in_head = False
         self.head_bytes = 0
+        self.trailer_bytes = 0
+        self.wire_bytes = 0
         self.done: deque[_Message] = deque()
         self.headers_ready: _Message | None = None  # a message whose head is complete, body pending
 
     def on_message_begin(self) -> None:
         self.current = _Message()
         self.in_head = True
+        self.trailer_bytes = 0
+        self.wire_bytes = 0
 
     def on_url(self, url: bytes) -> None:
         assert self.current is not None
@@ -101,7 +105,13 @@ class _Parse:
 
     def on_header(self, name: bytes, value: bytes) -> None:
         assert self.current is not None
-        self.current.headers.append((name, value))
+        if self.in_head:
+            self.current.headers.append((name, value))
+            return
+        # a trailer of a chunked body: never a request header for the app, but counted
+        self.trailer_bytes += len(name) + len(value)
+        if self.trailer_bytes > self.max_head:
+            self.current.head_too_large = True
 
     def on_headers_complete(self) -> None:
         m = self.current
@@ -111,7 +121,7 @@ class _Parse:
         m.method = self.parser.get_method()
         m.version = self.parser.get_http_version()
         # the head's size as sent, less optional whitespace: "METHOD url HTTP/1.1", "name:value",
-        # each ended by CRLF, and the empty line (the byte count in _serve sees only unfinished heads)
+        # each ended by CRLF, then an empty line (_serve counts the bytes of unfinished heads only)
         size = len(m.method) + len(m.url) + 14 + sum(len(n) + len(v) + 3 for n, v in m.headers)
         if size > self.max_head:
             m.head_too_large = True
@@ -261,6 +271,16 @@ class HTTPFront:
                 parse.head_bytes += len(data)
                 if parse.head_bytes > self.max_head:
                     self._refuse(conn, self._head_too_large())
+                    return
+            elif parse.current is not None:
+                # body, chunk framing and trailers on the wire: bounded even while a trailer
+                # is still arriving (llhttp holds a header value until it ends)
+                parse.wire_bytes += len(data)
+                if parse.wire_bytes > self.max_head + 2 * self.max_body:
+                    self._refuse(conn, _Refusal(
+                        "413 Request Entity Too Large",
+                        f"the request's body, chunk framing and trailers are over "
+                        f"{self.max_head + 2 * self.max_body:,} bytes: send a shorter query"))
                     return
             while parse.done:
                 message = parse.done.popleft()
