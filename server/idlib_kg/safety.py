@@ -29,8 +29,7 @@ QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
 _TOKEN = re.compile(r"""
-  (?P<ws>\s+)
-| (?P<comment>\#[^\n\r]*)
+  (?P<ws>(?:\s+|\#[^\n\r]*)+)
 | (?P<lstring>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
 | (?P<unterminated_long>'''(?:[^'\\]|\\.|'(?!''))*|\"\"\"(?:[^"\\]|\\.|"(?!""))*)
 | (?P<string>'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
@@ -49,11 +48,19 @@ class UnsafeQuery(Exception):
     """The request uses something this server does not allow (400)."""
 
 
-@dataclass
 class Token:
-    kind: str
-    text: str
-    start: int = field(default=-1, compare=False)  # offset in the text (for rewriting it)
+    """One token: its kind (a group name of _TOKEN), its text and its offset in the query."""
+
+    __slots__ = ("kind", "text", "start")
+
+    def __init__(self, kind: str, text: str, start: int = -1):
+        self.kind, self.text, self.start = kind, text, start
+
+    def __eq__(self, other: object) -> bool:  # the offset is where, not what
+        return isinstance(other, Token) and (self.kind, self.text) == (other.kind, other.text)
+
+    def __repr__(self) -> str:
+        return f"Token({self.kind!r}, {self.text!r}, {self.start})"
 
 
 @dataclass
@@ -97,7 +104,7 @@ def tokenize(text: str) -> list[Token]:
     tokens = []
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
-        if kind in ("ws", "comment"):
+        if kind == "ws":  # whitespace and comments
             continue
         if kind == "run":
             tokens.extend(Token(p.lastgroup, p.group(), m.start() + p.start())
