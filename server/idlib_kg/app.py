@@ -43,7 +43,8 @@ from idlib_kg.config import Settings, add_data_options, default_workers, setting
 from idlib_kg.dataset import DatasetError
 from idlib_kg.description import GraphInfo
 from idlib_kg.executor import Executor, QueryBackend, QueryError, QueryJob
-from idlib_kg.protocol import ResultCache, http_error as query_http_error
+from idlib_kg.cache import BoundedCache
+from idlib_kg.protocol import http_error as query_http_error
 from idlib_kg.store import OpenedStore, StoreError, open_store, record_update
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ GRAPH_COUNTS_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }
 #: backend mode: how long the store's graph counts are reused (the store may change any time)
 BACKEND_COUNTS_TTL = 300.0
 BACKEND_COUNTS_RETRY = 10.0
+#: the HTTP front keeps answers up to this size; larger ones cost their transfer more than the
+#: app's work, and the result cache still spares them the query
+RESPONSE_CACHE_MAX_BODY = 256_000
 
 
 class Runtime:
@@ -65,7 +69,10 @@ class Runtime:
         self.settings = settings
         self.opened = opened
         self.executor = executor
-        self.cache = ResultCache(settings.cache_entries, settings.cache_bytes)
+        self.cache: BoundedCache = BoundedCache(settings.cache_entries, settings.cache_bytes)
+        #: whole answers kept by the HTTP front (httpfront.py) for repeated identical requests
+        self.responses: BoundedCache = BoundedCache(settings.cache_entries, settings.cache_bytes,
+                                                    max_body=RESPONSE_CACHE_MAX_BODY)
         self._counts: tuple[object, list[GraphInfo]] | None = None
         self._counts_at = 0.0
         self._lock = threading.Lock()
@@ -121,6 +128,7 @@ class Runtime:
             self.executor.update(text, base_iri=self.settings.base_iri)
             record_update(self.opened, text)
             self.cache.clear()
+            self.responses.clear()
 
     def close(self) -> None:
         self.executor.close()
@@ -203,8 +211,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "--workers query workers and result cache (default 1). More than one lifts the "
                         "one-process (GIL) ceiling on small queries; not with --update-token")
     p.add_argument("--cache-mb", type=float, metavar="MB",
-                   help="result cache size per HTTP process in MB of result bodies (default 64; 0 = off); "
-                        "at most 256 results, each under 2 MB")
+                   help="per HTTP process, the result cache and the HTTP front's response cache each hold "
+                        "at most this many MB (default 64; 0 = both off) and 256 entries")
     p.add_argument("--timeout", type=float, default=30.0, metavar="S",
                    help="query time limit in seconds (default 30)")
     p.add_argument("--allow-service", action="append", metavar="URL",
@@ -293,7 +301,8 @@ def _create_server(settings: Settings, runtime: Runtime, sock=None):
     from idlib_kg.httpfront import HTTPFront
     return HTTPFront(app, sock if sock is not None else _listen(settings),
                      max_connections=settings.http_connections, max_body=settings.max_body_bytes,
-                     multiprocess=settings.http_processes > 1)
+                     multiprocess=settings.http_processes > 1,
+                     response_cache=runtime.responses if runtime.data_version is not None else None)
 
 
 def _announce(settings: Settings, runtime: Runtime | None, port: int, opened: OpenedStore | None = None) -> None:

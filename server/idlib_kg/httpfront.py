@@ -17,6 +17,12 @@ Limits, each answered with a message and the connection closed:
   idle kept-alive connection is closed after `idle_timeout` seconds;
 - malformed HTTP is a 400 (a method llhttp does not know, such as `get`, is a 405).
 
+Repeated requests: a view that marks its answer cacheable (cache.CACHEABLE in the environ: the
+/sparql results of the embedded store) has the whole answer kept in `response_cache`, keyed
+by method, target, Content-Type, Accept and body; the same request is then answered from it
+without entering the app, marked `X-Idlib-Cache: hit` (requests with If-None-Match, Authorization, Cookie or Range always
+go to the app). The cache is emptied when the data changes (Runtime.apply_update).
+
 Request bodies may be sent with Content-Length or chunked; `Expect: 100-continue` is answered.
 Responses with a known length are sent with Content-Length, others chunked (HTTP/1.1) or
 ended by closing the connection (HTTP/1.0).
@@ -37,6 +43,8 @@ from urllib.parse import unquote_to_bytes
 
 import httptools
 
+from idlib_kg.cache import CACHEABLE, BoundedCache
+
 log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -45,6 +53,11 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrade",
                          "proxy-connection", "te", "trailer"})
 _NO_BODY_STATUS = ("1", "204", "304")
+#: marks an answer given from the response cache (as X-Cache: HIT does behind Varnish)
+CACHE_HIT_HEADER = "X-Idlib-Cache: hit\r\n"
+#: a request with one of these is answered by the app, never from the response cache: the
+#: answer may depend on them (304 on If-None-Match) or belong to one client only
+_UNCACHED_IF = frozenset({b"if-none-match", b"if-modified-since", b"authorization", b"cookie", b"range"})
 _SEND_CHUNK = 256 * 1024
 _LINGER_SECONDS = 2.0
 _LINGER_BYTES = 4_000_000
@@ -165,8 +178,10 @@ class HTTPFront:
 
     def __init__(self, app: WSGIApp, sock: socket.socket, *, max_connections: int = 100,
                  max_head: int = 1_000_000, max_body: int = 1_000_000, idle_timeout: float = 60.0,
-                 request_timeout: float = 30.0, server_name: str = "idlib-kg", multiprocess: bool = False):
+                 request_timeout: float = 30.0, server_name: str = "idlib-kg", multiprocess: bool = False,
+                 response_cache: BoundedCache | None = None):
         self.app = app
+        self.responses = response_cache
         self.sock = sock
         self.sock.settimeout(None)  # accept() blocks; the socket may be shared by several processes
         self.max_head = max_head
@@ -356,8 +371,40 @@ class HTTPFront:
             self._date = (now, formatdate(now, usegmt=True))
         return self._date[1]
 
+    def _cache_key(self, m: _Message) -> tuple | None:
+        """The response cache's key for `m`: what a cacheable answer may depend on (the views
+        that mark answers cacheable depend on nothing else; the data is in the generation)."""
+        if self.responses is None or m.method not in (b"GET", b"POST"):
+            return None
+        ctype = accept = b""
+        for name, value in m.headers:
+            lname = name.lower()
+            if lname == b"accept":
+                accept = accept + b"," + value if accept else value
+            elif lname == b"content-type":
+                ctype = value
+            elif lname in _UNCACHED_IF:
+                return None
+        return (m.method, m.url, ctype, accept, b"".join(m.body))
+
+    def _head(self, status: str, header_text: str, keep: bool, version: str) -> bytes:
+        connection = "Connection: close\r\n" if not keep else \
+            "Connection: keep-alive\r\n" if version == "1.0" else ""
+        return (f"HTTP/1.1 {status}\r\nServer: {self.server_name}\r\nDate: {self._http_date()}\r\n"
+                f"{header_text}{connection}\r\n").encode("latin-1")
+
     def _respond(self, conn: socket.socket, addr, m: _Message) -> bool:
-        """Run the app for one request and send its answer. True to keep the connection."""
+        """Answer one request (from the response cache, or by running the app) and send the
+        answer. True to keep the connection."""
+        key = self._cache_key(m)
+        if key is not None:
+            hit = self.responses.get(key)
+            if hit is not None:
+                status, header_text, payload = hit
+                conn.sendall(self._head(status, header_text + CACHE_HIT_HEADER, m.keep_alive, m.version)
+                             + payload)
+                return m.keep_alive
+            generation = self.responses.generation
         env = self._environ(m, addr)
         state: dict = {}
         sent = False
@@ -398,8 +445,9 @@ class HTTPFront:
                 if lname == "content-length":
                     length = value
                 headers.append(f"{name}: {value}\r\n")
-            if not complete and length is None and not head_only:
-                # find out whether the body is short (the usual case) before choosing framing
+            if not complete and not head_only:
+                # gather a short body (the usual case) to send with the head in one write, and
+                # to know its length when the app did not say
                 for chunk in iterator:
                     body.append(chunk)
                     if sum(map(len, body)) > _SEND_CHUNK:
@@ -415,18 +463,19 @@ class HTTPFront:
                     chunked = True
                 else:
                     keep = False
-            if not keep:
-                headers.append("Connection: close\r\n")
-            elif m.version == "1.0":
-                headers.append("Connection: keep-alive\r\n")
-            head = (f"HTTP/1.1 {state['status']}\r\nServer: {self.server_name}\r\n"
-                    f"Date: {self._http_date()}\r\n" + "".join(headers) + "\r\n").encode("latin-1")
+            header_text = "".join(headers)
+            head = self._head(state["status"], header_text, keep, m.version)
             sent = True
             if head_only:
                 conn.sendall(head)
                 return keep
             if complete:
-                conn.sendall(head + b"".join(body))
+                payload = b"".join(body)
+                if key is not None and env.get(CACHEABLE) and state["status"].startswith("200"):
+                    # kept before sending: the client's next request may come at once
+                    self.responses.put(key, (state["status"], header_text, payload),
+                                       len(payload) + len(header_text), generation)
+                conn.sendall(head + payload)
                 return keep
             self._stream(conn, head, body, iterator, chunked)
             return keep

@@ -25,8 +25,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request
@@ -36,6 +34,7 @@ from werkzeug.exceptions import (BadGateway, BadRequest, Forbidden, HTTPExceptio
                                  Unauthorized, UnsupportedMediaType)
 
 from idlib_kg import description
+from idlib_kg.cache import CACHEABLE
 from idlib_kg.executor import QueryError, QueryJob, QueryResult, QuerySyntaxError
 from idlib_kg.negotiation import BadFormat, NotAcceptable, choose, choose_from_header
 from idlib_kg.safety import (UnsafeQuery, UpdateDatasetConflict, add_using, check_loads,
@@ -53,52 +52,6 @@ UPDATE_HINT = ("send updates to /update (POST, application/sparql-update or form
 
 # Refused before parsing so the SERVICE check never depends on where a quote ends (safety.py).
 UNTERMINATED = "the query is not valid SPARQL: a string literal is opened but never closed"
-
-
-class ResultCache:
-    """A small thread-safe LRU of serialized results keyed by request identity + data version.
-
-    Bounded twice: at most `entries` results and at most `max_bytes` of result bodies in all
-    (least recently used first out); a body over `max_body` is never kept. With the defaults
-    the cache holds at most 64 MB whatever the results are.
-    """
-
-    def __init__(self, entries: int = 256, max_bytes: int = 64_000_000, max_body: int = 2_000_000):
-        self.entries = entries
-        self.max_bytes = max_bytes
-        self.max_body = min(max_body, max_bytes)
-        self.bytes = 0
-        self._data: OrderedDict[str, QueryResult] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> QueryResult | None:
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is not None:
-                self._data.move_to_end(key)
-            return hit
-
-    def put(self, key: str, result: QueryResult) -> None:
-        size = len(result.body)
-        if self.entries <= 0 or size > self.max_body:
-            return
-        with self._lock:
-            old = self._data.pop(key, None)
-            if old is not None:
-                self.bytes -= len(old.body)
-            self._data[key] = result
-            self.bytes += size
-            while len(self._data) > self.entries or self.bytes > self.max_bytes:
-                _, evicted = self._data.popitem(last=False)
-                self.bytes -= len(evicted.body)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self.bytes = 0
 
 
 @dataclass
@@ -244,12 +197,13 @@ def sparql():
         except QueryError as e:
             raise http_error(e) from None
         if tag is not None and rt.data_version == version:
-            rt.cache.put(tag, result)
+            rt.cache.put(tag, result, len(result.body))
     headers = [("X-Idlib-Rows", str(result.rows)),
                ("X-Idlib-Truncated", "true" if result.truncated else "false"),
                ("X-Idlib-Row-Limit", str(rt.settings.max_rows)), *RESULT_HEADERS]
     if tag is not None:
         headers.append(("ETag", f'"{tag}"'))  # hex digits: nothing to escape
+        request.environ[CACHEABLE] = True
     return Response(result.body, content_type=choice.content_type, headers=headers)
 
 
@@ -293,7 +247,7 @@ def _preflight() -> Response:
 @bp.after_app_request
 def cors(resp: Response) -> Response:
     resp.headers["Access-Control-Allow-Origin"] = "*"
-    resp.headers["Access-Control-Expose-Headers"] = "ETag, X-Idlib-Rows, X-Idlib-Truncated, X-Idlib-Row-Limit"
+    resp.headers["Access-Control-Expose-Headers"] = "ETag, X-Idlib-Rows, X-Idlib-Truncated, X-Idlib-Row-Limit, X-Idlib-Cache"
     # Error messages echo the query text; a browser must not sniff a text/plain answer into HTML.
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from idlib_kg import httpfront
+from idlib_kg.cache import CACHEABLE, BoundedCache
 from idlib_kg.httpfront import HTTPFront
 
 # idle_timeout is long so that a connection seen closed was closed on purpose, not for idling
@@ -644,3 +645,65 @@ def test_answers_and_refusals_carry_date_and_server_headers(server):
         date = parsedate_to_datetime(response.header("Date"))
         assert response.header("Date").endswith(" GMT")
         assert abs(date.timestamp() - time.time()) < 60
+
+
+# -- the response cache --------------------------------------------------------------------
+
+
+def cacheable_app(environ, start_response):
+    """Marks its answer cacheable when the path says so; the answer counts the app's calls."""
+    cacheable_app.n += 1
+    if environ["PATH_INFO"] == "/cacheable":
+        environ[CACHEABLE] = True
+    body = f'{{"n": {cacheable_app.n}, "accept": "{environ.get("HTTP_ACCEPT", "")}"}}'.encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+@pytest.fixture
+def cached_front(serve) -> tuple[Running, BoundedCache]:
+    cacheable_app.n = 0
+    cache: BoundedCache = BoundedCache(entries=8, max_bytes=100_000)
+    return serve(cacheable_app, response_cache=cache), cache
+
+
+def test_a_repeated_cacheable_request_is_answered_from_the_cache(cached_front):
+    server, cache = cached_front
+    first, _ = exchange(server, get("/cacheable?q=1", "Accept: application/json"))
+    again, _ = exchange(server, get("/cacheable?q=1", "Accept: application/json"))
+    assert server.calls == ["/cacheable"]
+    assert again.body == first.body and again.json()["n"] == 1
+    assert first.header("X-Idlib-Cache") is None and again.header("X-Idlib-Cache") == "hit"
+    assert again.header("Content-Length") == str(len(first.body))
+    assert again.header("Date") and again.header("Server") == SERVER_NAME
+    assert len(cache) == 1
+
+
+def test_the_cache_keys_on_target_accept_and_body_and_skips_revalidation(cached_front):
+    server, _ = cached_front
+    exchange(server, get("/cacheable?q=1", "Accept: application/json"))
+    other_accept, _ = exchange(server, get("/cacheable?q=1", "Accept: text/csv"))
+    other_target, _ = exchange(server, get("/cacheable?q=2", "Accept: application/json"))
+    post_a, _ = exchange(server, get("/cacheable", method="POST", body=b"query=a"))
+    post_b, _ = exchange(server, get("/cacheable", method="POST", body=b"query=b"))
+    revalidate, _ = exchange(server, get("/cacheable?q=1", "Accept: application/json",
+                                         'If-None-Match: "x"'))
+    assert [r.json()["n"] for r in (other_accept, other_target, post_a, post_b, revalidate)] == [2, 3, 4, 5, 6]
+    assert other_accept.json()["accept"] == "text/csv"
+    repeat_b, _ = exchange(server, get("/cacheable", method="POST", body=b"query=b"))
+    assert repeat_b.json()["n"] == 5 and repeat_b.header("X-Idlib-Cache") == "hit"
+
+
+def test_answers_not_marked_cacheable_are_never_kept(cached_front):
+    server, cache = cached_front
+    for _ in range(3):
+        exchange(server, get("/plain"))
+    assert server.calls == ["/plain"] * 3 and len(cache) == 0
+
+
+def test_clearing_the_cache_sends_the_next_request_to_the_app(cached_front):
+    server, cache = cached_front
+    exchange(server, get("/cacheable"))
+    cache.clear()  # what Runtime.apply_update does when the data changes
+    after, _ = exchange(server, get("/cacheable"))
+    assert after.json()["n"] == 2 and after.header("X-Idlib-Cache") is None

@@ -15,7 +15,7 @@ import requests
 
 from idlib_kg.bench import process_tree
 from idlib_kg.executor import QueryResult
-from idlib_kg.protocol import ResultCache
+from idlib_kg.cache import BoundedCache
 from idlib_kg.safety import inspect
 
 from .conftest import DATA
@@ -28,23 +28,34 @@ def _result(n: int) -> QueryResult:
 
 
 def test_result_cache_is_bounded_by_bytes_and_entries():
-    cache = ResultCache(entries=10, max_bytes=1000, max_body=600)
-    cache.put("a", _result(400))
-    cache.put("b", _result(400))
+    cache = BoundedCache(entries=10, max_bytes=1000, max_body=600)
+    put = lambda key, result: cache.put(key, result, len(result.body))  # noqa: E731
+    put("a", _result(400))
+    put("b", _result(400))
     assert cache.bytes == 800 and len(cache) == 2
-    cache.put("c", _result(400))          # over 1000 bytes: the least recently used goes
+    put("c", _result(400))          # over 1000 bytes: the least recently used goes
     assert cache.get("a") is None and cache.get("b") and cache.get("c")
     assert cache.bytes == 800
-    cache.put("big", _result(700))        # over max_body: never kept
+    put("big", _result(700))        # over max_body: never kept
     assert cache.get("big") is None and cache.bytes == 800
-    cache.put("c", _result(100))          # replacing an entry counts its new size only
+    put("c", _result(100))          # replacing an entry counts its new size only
     assert cache.bytes == 500
-    small = ResultCache(entries=2, max_bytes=10_000)
+    small = BoundedCache(entries=2, max_bytes=10_000)
     for k in "xyz":
-        small.put(k, _result(10))
+        small.put(k, _result(10), 10)
     assert len(small) == 2 and small.get("x") is None
     small.clear()
     assert small.bytes == 0 and len(small) == 0
+
+
+def test_cache_drops_a_value_computed_before_a_clear():
+    cache = BoundedCache(entries=10, max_bytes=1000)
+    before = cache.generation
+    cache.clear()                    # the data changed while the value was being computed
+    cache.put("stale", _result(10), 10, generation=before)
+    assert cache.get("stale") is None
+    cache.put("fresh", _result(10), 10, generation=cache.generation)
+    assert cache.get("fresh") is not None
 
 
 def test_normalized_text_drops_comments_and_spacing_only():
