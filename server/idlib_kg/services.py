@@ -249,6 +249,17 @@ class OxigraphServer(Service):
         if r.returncode != 0:
             raise ServiceError(f"oxigraph load {path} failed (exit {r.returncode}):\n{self.log_tail()}")
 
+    def optimize(self) -> None:
+        """`oxigraph optimize` (offline, after loading): compacts the store, as `idlib-kg serve
+        --optimize` does, so on-disk comparisons are like for like."""
+        if self.alive():
+            raise ServiceError("oxigraph: optimize() must run before start()")
+        with open(self.log_path, "ab") as log:
+            r = subprocess.run([self.binary(), "optimize", "--location", str(self.workdir / "data")],
+                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        if r.returncode != 0:
+            raise ServiceError(f"oxigraph optimize failed (exit {r.returncode}):\n{self.log_tail()}")
+
     def ready(self) -> bool:
         return self.ask()
 
