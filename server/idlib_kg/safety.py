@@ -29,8 +29,9 @@ QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
 _TOKEN = re.compile(r"""
-  (?P<ws>(?:\s+|\#[^\n\r]*)+)
-| (?P<lstring>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
+(?:\s+|\#[^\n\r]*)*+          # whitespace and comments before the token: not a token
+(?:
+  (?P<lstring>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
 | (?P<unterminated_long>'''(?:[^'\\]|\\.|'(?!''))*|\"\"\"(?:[^"\\]|\\.|"(?!""))*)
 | (?P<string>'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
 | (?P<unterminated>'(?:[^'\\\n\r]|\\.)*|"(?:[^"\\\n\r]|\\.)*)
@@ -41,6 +42,8 @@ _TOKEN = re.compile(r"""
 | (?P<bnode>_:[\w.\-]+)
 | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
 | (?P<other>.)
+| (?P<end>\Z)
+)
 """, re.VERBOSE | re.DOTALL)
 
 
@@ -80,6 +83,7 @@ class Inspection:
 # and single characters _TOKEN would find one position at a time. Taking the run whole and
 # splitting it here keeps the tokens the same and the lexer linear: trying `pname` again at
 # every position of a long run (a.a.a.a..., ééé...) took quadratic time in the HTTP thread.
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RUN_PART = re.compile(r"(?P<ws>\s+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>.)", re.DOTALL)
 
 
@@ -102,17 +106,23 @@ def tokenize(text: str) -> list[Token]:
     quote is scanned twice; inspect() reports it and the endpoint refuses such a request.
     """
     tokens = []
+    append = tokens.append
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
-        if kind == "ws":  # whitespace and comments
-            continue
+        if kind == "end":
+            break
+        start = m.start(kind)
+        token = m.group(kind)
         if kind == "run":
-            tokens.extend(Token(p.lastgroup, p.group(), m.start() + p.start())
-                          for p in _RUN_PART.finditer(m.group()) if p.lastgroup != "ws")
+            if _WORD.fullmatch(token):  # the usual run: one keyword
+                append(Token("word", token, start))
+            else:
+                tokens.extend(Token(p.lastgroup, p.group(), start + p.start())
+                              for p in _RUN_PART.finditer(token) if p.lastgroup != "ws")
             continue
         if kind == "unterminated_long":
             kind = "unterminated"
-        tokens.append(Token(kind, m.group(), m.start()))
+        append(Token(kind, token, start))
     return tokens
 
 
