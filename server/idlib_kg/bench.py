@@ -563,6 +563,36 @@ def compare(args) -> dict:
     return results
 
 
+def compare_repeated(args) -> dict:
+    """compare() args.repeat times (systems restarted each time); each cell's throughput, p50
+    and p99 become the median of the runs, and the runs' throughputs are kept. On a shared
+    machine one run can land in a busy minute; the median of several is what to quote."""
+    runs = []
+    for i in range(args.repeat):
+        if args.repeat > 1:
+            _progress(f"run {i + 1} of {args.repeat}")
+        runs.append(compare(args))
+    merged = runs[0]
+    merged["repeat"] = len(runs)
+    grouped: dict[tuple, list[dict]] = {}
+    for run in runs:
+        for cell in run["cells"]:
+            grouped.setdefault((cell["system"], cell["query"], cell["concurrency"]), []).append(cell)
+    cells = []
+    for group in grouped.values():
+        cell = dict(group[0])
+        for name in ("throughput", "p50_ms", "p99_ms"):
+            values = [c[name] for c in group if c[name] is not None]
+            cell[name] = statistics.median(values) if values else None
+        cell["ok"] = sum(c["ok"] for c in group)
+        cell["failures"] = sum(c["failures"] for c in group)
+        cell["first_error"] = next((c["first_error"] for c in group if c["first_error"]), "")
+        cell["runs"] = [c["throughput"] for c in group]
+        cells.append(cell)
+    merged["cells"] = cells
+    return merged
+
+
 def _measure(target: Target, queries, args, results) -> None:
     for q in queries:
         # warm-up, and the row count every system must agree on
@@ -706,7 +736,9 @@ def markdown(results) -> str:
               "HTTP POST (form), JSON results; every request is a semantically distinct query with the same "
               "rows (a trailing `VALUES ?bench_n { n }`: no result cache answers) except the idlib-kg-cached "
               f"rows (same text every time). idlib-kg: `serve --http-processes {results.get('http_processes', 1)} "
-              f"--workers {results.get('workers', '?')}`.",
+              f"--workers {results.get('workers', '?')}`."
+              + (f" Every figure is the median of {results['repeat']} runs (systems restarted for each); "
+                 "req/s gives the runs' range in brackets." if results.get("repeat", 1) > 1 else ""),
               "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()), ""]
     lines += ["## Systems", "", "| system | load / start-up (s) | notes |", "|---|---:|---|"]
     for name, info in results["systems"].items():
@@ -730,8 +762,11 @@ def markdown(results) -> str:
         base = cells.get(("idlib-kg", c["query"], c["concurrency"]))
         ratio = (f"{c['throughput'] / base['throughput']:.2f}x"
                  if base and base["throughput"] and c["throughput"] else "-")
+        spread = [r for r in c.get("runs", []) if r]
+        rate = _fmt(c["throughput"], 1) + (f" ({_fmt(min(spread), 1)}-{_fmt(max(spread), 1)})"
+                                          if len(spread) > 1 else "")
         lines.append(f"| {c['system']} | {c['query']} | {c['concurrency']} | {c['ok']} | {c['failures']} | "
-                     f"{_fmt(c['p50_ms'])} | {_fmt(c['p99_ms'])} | {_fmt(c['throughput'], 1)} | {ratio} |")
+                     f"{_fmt(c['p50_ms'])} | {_fmt(c['p99_ms'])} | {rate} | {ratio} |")
     errors = [c for c in results["cells"] if c["failures"] and c["first_error"]]
     if errors:
         lines += ["", "Failures (first error of each cell):", ""]
@@ -971,6 +1006,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"idlib-kg query workers per HTTP process (default {default_workers()})")
     p.add_argument("--http-processes", type=int, default=2, metavar="N",
                    help="idlib-kg HTTP processes (`serve --http-processes`, default 2)")
+    p.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="compare: run everything N times and report each cell's median (default 1)")
     p.add_argument("--minutes", type=float, default=10.0, help="soak: minutes to run (default 10)")
     p.add_argument("--workdir", type=Path, metavar="DIR",
                    help="corpus and server data (default: a new temporary directory, removed after)")
@@ -983,9 +1020,9 @@ def bench_command(args: argparse.Namespace) -> int:
     if args.triples is None:
         args.triples = 5_000_000 if args.mode == "scale" else 100_000
     if args.triples < 1000 or args.duration <= 0 or args.requests < 1 or args.workers < 1 \
-            or args.http_processes < 1:
-        print("idlib-kg bench: --triples must be >= 1000, --duration and --requests and --workers positive",
-              file=sys.stderr)
+            or args.http_processes < 1 or args.repeat < 1:
+        print("idlib-kg bench: --triples must be >= 1000; --duration, --requests, --workers, "
+              "--http-processes and --repeat must be positive", file=sys.stderr)
         return 2
     temporary = args.workdir is None
     if temporary:
@@ -994,7 +1031,7 @@ def bench_command(args: argparse.Namespace) -> int:
     try:
         load_start = os.getloadavg()
         if args.mode == "compare":
-            res = compare(args)
+            res = compare_repeated(args)
         elif args.mode == "scale":
             res = scale(args)
         else:
