@@ -534,6 +534,9 @@ def compare(args) -> dict:
                      "concurrency": args.concurrency, "cpus": os.cpu_count(), "cpu": _cpu_model(),
                      "versions": _versions(), "systems": {}, "cells": [], "rows": {}}
     systems = [s for s in SYSTEMS if s in args.systems and s != "idlib-kg-cached"]
+    # every system starts from nothing, in every run: a Virtuoso database left by an earlier
+    # run refuses the fresh one's login, and a reused store would skip its load
+    shutil.rmtree(workdir / "systems", ignore_errors=True)
     for name in systems:
         stack: list = []
         try:
