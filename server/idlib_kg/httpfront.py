@@ -299,11 +299,9 @@ class HTTPFront:
                     return
             while parse.done:
                 message = parse.done.popleft()
-                if message.head_too_large:
-                    self._refuse(conn, self._head_too_large())
-                    return
-                if message.too_large:
-                    self._refuse(conn, self._too_large(message))
+                refusal = self._over_limits(message)
+                if refusal is not None:
+                    self._refuse(conn, refusal)
                     return
                 if not self._respond(conn, addr, message) or upgrade:
                     return
@@ -311,15 +309,20 @@ class HTTPFront:
                 return
             pending = parse.headers_ready  # after the complete requests before it are answered
             if pending is not None:
-                if pending.head_too_large:
-                    self._refuse(conn, self._head_too_large())
-                    return
-                if pending.too_large:
-                    self._refuse(conn, self._too_large(pending))
+                refusal = self._over_limits(pending)
+                if refusal is not None:
+                    self._refuse(conn, refusal)
                     return
                 if pending.expect_continue:
                     pending.expect_continue = False
                     conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def _over_limits(self, m: _Message) -> _Refusal | None:
+        if m.head_too_large:
+            return self._head_too_large()
+        if m.too_large:
+            return self._too_large(m)
+        return None
 
     def _head_too_large(self) -> _Refusal:
         return _Refusal("431 Request Header Fields Too Large",
