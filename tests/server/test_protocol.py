@@ -194,6 +194,24 @@ def test_cached_answer_is_identical(endpoint):
     assert values(a, "v") == ["0", "1", "10"]
 
 
+def test_a_repeated_request_is_answered_by_the_response_cache_with_the_same_headers(endpoint):
+    params = {"query": "SELECT ?v WHERE { ?s <http://example.org/value> ?v } ORDER BY DESC(?v) LIMIT 2"}
+    first = requests.get(endpoint.endpoint, params=params, headers={"Accept": "text/csv"})
+    again = requests.get(endpoint.endpoint, params=params, headers={"Accept": "text/csv"})
+    assert "X-Idlib-Cache" not in first.headers
+    assert again.headers["X-Idlib-Cache"] == "hit"
+    assert again.content == first.content and again.text.startswith("v\r\n")
+    for name in ("ETag", "Content-Type", "X-Idlib-Rows", "Access-Control-Allow-Origin", "Vary"):
+        assert again.headers[name] == first.headers[name], name
+    # revalidation always reaches the app, which answers 304 for the current data
+    revalidated = requests.get(endpoint.endpoint, params=params,
+                               headers={"Accept": "text/csv", "If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304 and "X-Idlib-Cache" not in revalidated.headers
+    # an error is never kept
+    bad = {"query": "SELECT ?v WHERE {"}
+    assert [requests.get(endpoint.endpoint, params=bad).headers.get("X-Idlib-Cache") for _ in range(2)] == [None, None]
+
+
 def test_errors_never_show_a_stack_trace(endpoint):
     r = requests.get(endpoint.url + "no-such-page")
     assert r.status_code == 404

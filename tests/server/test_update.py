@@ -38,7 +38,10 @@ def test_update_needs_the_token(writable):
 def test_update_is_seen_by_every_worker_and_changes_the_etag(writable):
     before = requests.get(writable.endpoint, params=ASK_NEW)
     assert before.json()["boolean"] is False
+    kept = requests.get(writable.endpoint, params=ASK_NEW)  # the same request: kept by the front
+    assert kept.headers.get("X-Idlib-Cache") == "hit"
     assert post_update(writable, INSERT).status_code == 204
+    # the same bytes again: both caches were emptied by the update, so the new data answers
     answers = {requests.get(writable.endpoint, params=ASK_NEW).json()["boolean"] for _ in range(9)}
     assert answers == {True}
     after = requests.get(writable.endpoint, params=ASK_NEW, headers={"If-None-Match": before.headers["ETag"]})
