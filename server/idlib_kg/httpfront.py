@@ -20,8 +20,9 @@ Limits, each answered with a message and the connection closed:
 Repeated requests: a view that marks its answer cacheable (cache.CACHEABLE in the environ: the
 /sparql results of the embedded store) has the whole answer kept in `response_cache`, keyed
 by method, target, Content-Type, Accept and body; the same request is then answered from it
-without entering the app, marked `X-Idlib-Cache: hit` (requests with If-None-Match, Authorization, Cookie or Range always
-go to the app). The cache is emptied when the data changes (Runtime.apply_update).
+without entering the app, marked `X-Idlib-Cache: hit` (requests with If-None-Match,
+Authorization, Cookie or Range always go to the app). The cache is emptied when the data
+changes (Runtime.apply_update).
 
 Request bodies may be sent with Content-Length or chunked; `Expect: 100-continue` is answered.
 Responses with a known length are sent with Content-Length, others chunked (HTTP/1.1) or
@@ -74,13 +75,14 @@ class _Refusal(Exception):
 class _Message:
     """One request as the parser delivers it (httptools calls the on_* methods)."""
 
-    __slots__ = ("url", "headers", "body", "body_size", "keep_alive", "method", "version",
+    __slots__ = ("url", "headers", "chunks", "body", "body_size", "keep_alive", "method", "version",
                  "too_large", "expect_continue", "content_length", "head_too_large")
 
     def __init__(self) -> None:
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
-        self.body: list[bytes] = []
+        self.chunks: list[bytes] = []  # the body as it arrives
+        self.body = b""                # ... joined once the message is complete
         self.body_size = 0
         self.keep_alive = True
         self.method = b""
@@ -135,10 +137,9 @@ class _Parse:
         m.version = self.parser.get_http_version()
         # the head's size as sent, less optional whitespace: "METHOD url HTTP/1.1", "name:value",
         # each ended by CRLF, then an empty line (_serve counts the bytes of unfinished heads only)
-        size = len(m.method) + len(m.url) + 14 + sum(len(n) + len(v) + 3 for n, v in m.headers)
-        if size > self.max_head:
-            m.head_too_large = True
+        size = len(m.method) + len(m.url) + 14
         for name, value in m.headers:
+            size += len(name) + len(value) + 3
             lname = name.lower()
             if lname == b"content-length":
                 try:
@@ -147,6 +148,8 @@ class _Parse:
                     pass  # llhttp has already refused it
             elif lname == b"expect" and value.strip().lower() == b"100-continue":
                 m.expect_continue = True
+        if size > self.max_head:
+            m.head_too_large = True
         if m.content_length is not None and m.content_length > self.max_body:
             m.too_large = True
         self.headers_ready = m
@@ -157,14 +160,16 @@ class _Parse:
         m.body_size += len(body)
         if m.body_size > self.max_body:
             m.too_large = True
-            m.body.clear()
+            m.chunks.clear()
         elif not m.too_large:
-            m.body.append(body)
+            m.chunks.append(body)
 
     def on_message_complete(self) -> None:
         m = self.current
         assert m is not None
         m.keep_alive = self.parser.should_keep_alive()
+        m.body = b"".join(m.chunks)
+        m.chunks = []
         self.done.append(m)
         self.current = None
         self.headers_ready = None
@@ -189,7 +194,6 @@ class HTTPFront:
         self.idle_timeout = idle_timeout
         self.request_timeout = request_timeout
         self.server_name = server_name
-        self.multiprocess = multiprocess
         self._slots = threading.BoundedSemaphore(max_connections)
         host, port = sock.getsockname()[:2]
         self.effective_port: int = port
@@ -241,19 +245,14 @@ class HTTPFront:
 
     def _serve(self, conn: socket.socket, addr) -> None:
         parse = _Parse(self.max_body, self.max_head)
-        started: float | None = None  # when the first byte of the pending request came
+        started = 0.0  # when the first byte of the request being received came
         while True:
-            if parse.current is None and not parse.done:
-                started = None
+            if parse.current is None:  # between requests
                 conn.settimeout(self.idle_timeout)
             else:
-                if started is None:
-                    started = time.monotonic()
                 left = self.request_timeout - (time.monotonic() - started)
                 if left <= 0:
-                    self._refuse(conn, _Refusal("408 Request Timeout",
-                                                f"the request did not arrive whole within "
-                                                f"{self.request_timeout:g} s"))
+                    self._refuse(conn, self._timed_out())
                     return
                 conn.settimeout(left)
             try:
@@ -261,12 +260,11 @@ class HTTPFront:
             except socket.timeout:
                 if parse.current is None:
                     return  # idle keep-alive connection: close quietly
-                self._refuse(conn, _Refusal("408 Request Timeout",
-                                            f"the request did not arrive whole within {self.request_timeout:g} s"))
+                self._refuse(conn, self._timed_out())
                 return
             if not data:
                 return
-            if started is None:
+            if parse.current is None:
                 started = time.monotonic()
             upgrade = False
             try:
@@ -324,6 +322,10 @@ class HTTPFront:
             return self._too_large(m)
         return None
 
+    def _timed_out(self) -> _Refusal:
+        return _Refusal("408 Request Timeout",
+                        f"the request did not arrive whole within {self.request_timeout:g} s")
+
     def _head_too_large(self) -> _Refusal:
         return _Refusal("431 Request Header Fields Too Large",
                         f"the request line and headers are over {self.max_head:,} bytes; send a "
@@ -363,9 +365,8 @@ class HTTPFront:
                 key = "HTTP_" + key
             text = value.decode("latin-1")
             env[key] = env[key] + "," + text if key in env else text
-        body = b"".join(m.body)
-        env["CONTENT_LENGTH"] = str(len(body))
-        env["wsgi.input"] = io.BytesIO(body)
+        env["CONTENT_LENGTH"] = str(len(m.body))
+        env["wsgi.input"] = io.BytesIO(m.body)
         return env
 
     def _http_date(self) -> str:
@@ -388,7 +389,7 @@ class HTTPFront:
                 ctype = value
             elif lname in _UNCACHED_IF:
                 return None
-        return (m.method, m.url, ctype, accept, b"".join(m.body))
+        return (m.method, m.url, ctype, accept, m.body)
 
     def _head(self, status: str, header_text: str, keep: bool, version: str) -> bytes:
         connection = "Connection: close\r\n" if not keep else \
