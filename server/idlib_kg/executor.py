@@ -40,7 +40,7 @@ import socket
 import struct
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Protocol
@@ -277,9 +277,10 @@ class _Channel:
         self.sock.close()
 
 
-def _job_fields(job: QueryJob) -> tuple:
-    return (job.query, job.result_format, job.graph_format, job.default_graphs, job.named_graphs,
-            job.union_default_graph, job.max_rows, job.base_iri)
+def _field_values(value: QueryJob | QueryResult) -> tuple:
+    """A job's or result's fields as a plain tuple, in declaration order (cls(*tuple) rebuilds
+    it): cheaper to pickle than the dataclass, and no field list to keep in step by hand."""
+    return tuple(getattr(value, f.name) for f in fields(value))
 
 
 def _worker_loop(chan: _Channel, store: Store | None, path: Path | None) -> None:
@@ -291,8 +292,7 @@ def _worker_loop(chan: _Channel, store: Store | None, path: Path | None) -> None
         except (EOFError, OSError):
             return
         try:
-            r = run_query(store, job)
-            reply = ("ok", r.body, r.kind, r.format_key, r.rows, r.truncated)
+            reply = ("ok", *_field_values(run_query(store, job)))
         except QueryError as e:
             reply = (type(e).__name__, str(e))
         except Exception as e:  # noqa: BLE001 - a worker must answer, not die silently
@@ -486,7 +486,7 @@ class Executor:
             pass
         worker = self._checkout()
         try:
-            worker.conn.send(_job_fields(job))
+            worker.conn.send(_field_values(job))
             if not worker.wait(self.timeout):
                 log.warning("query exceeded %g s; killing worker %d", self.timeout, worker.pid)
                 worker.kill()
