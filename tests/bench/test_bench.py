@@ -116,3 +116,5 @@ def test_bad_options_exit_2(tmp_path):
     assert r.returncode == 2 and "nonesuch" in r.stderr
     r = idlib_kg("bench", "--concurrency", "0", "--workdir", tmp_path)
     assert r.returncode == 2
+    r = idlib_kg("bench", "--repeat", "0", "--workdir", tmp_path)
+    assert r.returncode == 2 and "--repeat must be positive" in r.stderr

@@ -97,3 +97,26 @@ def test_optimize_without_a_store_exits_2_saying_what_to_give():
         out = idlib_kg(*command, "--optimize")
         assert out.returncode == 2, (command, out.stderr)
         assert "--optimize compacts an on-disk store: give --store PATH" in out.stderr
+
+
+def test_serve_refuses_zero_connections_and_an_unknown_http_server():
+    out = idlib_kg("serve", "--connections", "0", "--port", "9")
+    assert out.returncode == 2
+    assert "--connections" in out.stderr and "at least 1" in out.stderr
+    out = idlib_kg("serve", "--http-server", "gunicorn", "--port", "9")
+    assert out.returncode == 2
+    assert "invalid choice: 'gunicorn'" in out.stderr and "waitress" in out.stderr
+
+
+def test_serve_on_waitress_answers_queries_without_the_response_cache(start_server):
+    import requests
+    s = start_server("--workers", "2", "--http-server", "waitress", "--load", DATA / "people.nt")
+    answers = [requests.get(s.endpoint, params={"query": NAMES}, headers={"Accept": "text/csv"})
+               for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].text.split("\r\n")[:3] == ["name", "Alice", "Bob"]
+    assert answers[1].text == answers[0].text
+    assert answers[1].headers["Server"].startswith("idlib-kg")  # waitress's ident
+    assert all("X-Idlib-Cache" not in a.headers for a in answers)  # that cache is the front's
+    bad = requests.get(s.endpoint, params={"query": "SELECT ?x WHERE {"})
+    assert bad.status_code == 400 and "not valid SPARQL" in bad.text
