@@ -37,11 +37,12 @@ import threading
 import time
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from idlib_kg.config import Settings, add_data_options, default_workers, settings_from_args
 from idlib_kg.dataset import DatasetError
 from idlib_kg.description import GraphInfo
+from idlib_kg.errors import Answer, error_answer, unexpected_answer
 from idlib_kg.executor import Executor, QueryBackend, QueryError, QueryJob
 from idlib_kg.cache import BoundedCache
 from idlib_kg.protocol import http_error as query_http_error
@@ -149,20 +150,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
-        if e.code and e.code >= 500:
-            log.warning("%s %s -> %s: %s", request.method, request.path, e.code, e.description)
-        message = e.description or e.name
-        if e.code == 405 and e.valid_methods:
-            allowed = ", ".join(m for m in e.valid_methods if m not in ("HEAD", "OPTIONS"))
-            message = f"{request.method} is not allowed on {request.path}; use {allowed}"
-        resp = _error_response(e.code or 500, message)
-        if e.code == 401:
-            resp.headers["WWW-Authenticate"] = 'Bearer realm="idlib-kg"'
-        if e.code == 405 and e.valid_methods:
-            resp.headers["Allow"] = ", ".join(e.valid_methods)
-        if e.code == 503:
-            resp.headers["Retry-After"] = "5"
-        return resp
+        return _response(error_answer(e, request.method, request.path, request.accept_mimetypes))
 
     @app.errorhandler(QueryError)
     def query_failed(e: QueryError) -> Response:
@@ -171,20 +159,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Flask:
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return _error_response(500, InternalServerError.description)
+        return _response(unexpected_answer(request.method, request.path, request.accept_mimetypes))
 
+    # /sparql's queries are answered below Flask (protocol.QueryEndpoint); the rest goes on
+    app.wsgi_app = protocol.QueryEndpoint(app.wsgi_app, app.extensions["idlib_kg"])
     return app
 
 
-def _error_response(status: int, message: str) -> Response:
-    """text/plain for people and most clients; JSON when the client prefers application/json."""
-    accept = request.accept_mimetypes
-    if accept and "application/json" in accept.values() and \
-            accept.best_match(["text/plain", "application/json"]) == "application/json":
-        body = json.dumps({"status": status, "message": message})
-        return Response(body, status=status, content_type="application/json")
-    return Response(message.rstrip() + "\n", status=status, content_type="text/plain; charset=utf-8")
+def _response(answer: Answer) -> Response:
+    status, headers, body = answer
+    return Response(body, status=status, headers=headers)
 
 
 # --------------------------------------------------------------------------- `idlib-kg serve`
