@@ -3,7 +3,7 @@
 #
 #   bash tests/run.sh [extra pytest arguments]
 #
-# 1. Debian packages: raptor2-utils rasqal-utils chromium virtuoso-opensource (skipped when all
+# 1. Debian packages: raptor2-utils rasqal-utils chromium virtuoso-opensource wrk (skipped when all
 #    are installed already, to keep re-runs fast). Virtuoso's dba password is preseeded, so
 #    the install asks nothing; the tests start their own Virtuoso with a database of their own.
 # 2. .venv with the package and its test extras (pip install -e ".[test]").
@@ -18,8 +18,8 @@ ROOT=$PWD
 START=$SECONDS
 step() { printf '\n==> [%3ds] %s\n' "$((SECONDS - START))" "$*"; }
 
-APT_PACKAGES=(raptor2-utils rasqal-utils chromium virtuoso-opensource)
-NEEDED_COMMANDS=(rapper roqet chromium virtuoso-t isql-vt node npm)
+APT_PACKAGES=(raptor2-utils rasqal-utils chromium virtuoso-opensource wrk)
+NEEDED_COMMANDS=(rapper roqet chromium virtuoso-t isql-vt wrk node npm)
 
 missing=()
 for cmd in "${NEEDED_COMMANDS[@]}"; do

@@ -30,8 +30,11 @@ what a repeated query costs (the HTTP front answers it from its response cache).
 Everything binds 127.0.0.1, every measurement is bounded by --duration and --requests, a
 system whose single request takes longer than a quarter of --duration is not measured at higher
 concurrency (it is reported as skipped), and the servers are stopped at the end.
-The load generator is a thread pool of http.client connections (keep-alive, form POST), in
-this process, on the same machine as the servers: on a small machine it competes with them.
+The load generator is wrk (Debian's package; `--client wrk`, the default when it is installed):
+one C thread holding the cell's keep-alive connections, POSTing forms. `--client python` is a
+thread pool of http.client connections in this process instead, which on a 2-CPU machine takes
+as much CPU as a small query costs the server (so every server measures slower with it). Both
+run on the same machine as the servers. The in-process pyoxigraph floor has no client at all.
 Exit codes: 0 done, 1 a system failed to start or load, 2 bad options.
 """
 
@@ -172,12 +175,16 @@ class Cell:
     first_error: str = ""
     elapsed: float = 0.0
     skipped: str = ""
+    #: from wrk, which keeps a histogram rather than every latency: ok count, p50 and p99 (s)
+    summary: dict | None = None
 
     @property
     def ok(self) -> int:
-        return len(self.latencies)
+        return self.summary["ok"] if self.summary else len(self.latencies)
 
     def percentile(self, p: float) -> float | None:
+        if self.summary:
+            return self.summary.get(f"p{p:g}")
         if not self.latencies:
             return None
         xs = sorted(self.latencies)
@@ -309,6 +316,105 @@ def run_cell(cell: Cell, make_client: Callable[[], Client], query: str, duration
     return cell
 
 
+#: wrk's script: POST each query as a form, made distinct per request as varied() / commented()
+#: make it (or the same text every time). A thread stops after IDLIB_BENCH_BUDGET requests and
+#: notes when (wrk itself always waits out -d, so its duration would understate the rate);
+#: done() prints the summary as one JSON line after a marker.
+WRK_SCRIPT = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } idlib_timespec;
+int clock_gettime(int clock, idlib_timespec *ts);
+]]
+local ts = ffi.new("idlib_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
+  return tonumber(ts.tv_sec) * 1000000 + tonumber(ts.tv_nsec) / 1000
+end
+
+local file = assert(io.open(os.getenv("IDLIB_BENCH_QUERY"), "rb"))
+local query = file:read("*a")
+file:close()
+local vary = os.getenv("IDLIB_BENCH_VARY")
+local budget = tonumber(os.getenv("IDLIB_BENCH_BUDGET"))
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded",
+                 ["Accept"] = "application/sparql-results+json"}
+local function form(text)
+  return "query=" .. (text:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", c:byte()) end))
+end
+local fixed = form(query)
+local threads = {}
+sent, started, stopped_after = 0, nil, nil
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function request()
+  if started == nil then started = now_us() end
+  sent = sent + 1
+  if sent > budget and stopped_after == nil then
+    stopped_after = now_us() - started
+    wrk.thread:stop()
+  end
+  local n = string.format("%d", id * 1000000000 + sent)
+  local body = fixed
+  if vary == "values" then body = form(query .. "\nVALUES ?bench_n { " .. n .. " }")
+  elseif vary == "comment" then body = form("#bench " .. n .. "\n" .. query) end
+  return wrk.format("POST", nil, headers, body)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  local duration = summary.duration
+  for _, thread in ipairs(threads) do
+    local stopped = thread:get("stopped_after")
+    if stopped == nil then stopped = summary.duration end
+    if stopped < duration then duration = stopped end
+  end
+  io.write(string.format(
+    "\nIDLIB-BENCH {\"requests\": %d, \"duration_us\": %d, \"p50_us\": %d, \"p99_us\": %d, " ..
+    "\"status\": %d, \"connect\": %d, \"read\": %d, \"write\": %d, \"timeout\": %d}\n",
+    summary.requests, duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect, e.read, e.write, e.timeout))
+end
+"""
+
+
+def run_wrk_cell(cell: Cell, url: str, query: str, duration: float, max_requests: int, vary: str,
+                 timeout: float, workdir: Path) -> Cell:
+    """Measure with wrk (Debian's wrk): a C load generator that costs the machine far less than
+    the Python client, so on a 2-CPU machine the servers get nearly all of it. One wrk thread
+    holding cell.concurrency keep-alive connections; wrk counts whole seconds, so a cell runs
+    at least one second. vary: values (varied), comment (commented) or none (the same text)."""
+    script, text = workdir / "bench.lua", workdir / "query.rq"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    text.write_text(query, encoding="utf-8")
+    seconds = max(1, round(duration))
+    env = {**os.environ, "IDLIB_BENCH_QUERY": str(text), "IDLIB_BENCH_VARY": vary,
+           "IDLIB_BENCH_BUDGET": str(max_requests)}
+    r = subprocess.run(["wrk", "-t", "1", "-c", str(cell.concurrency), "-d", f"{seconds}s",
+                        "--timeout", f"{max(1, round(timeout))}s", "-s", str(script), url],
+                       capture_output=True, text=True, env=env, timeout=seconds + timeout + 60)
+    line = next((ln for ln in r.stdout.splitlines() if ln.startswith("IDLIB-BENCH ")), None)
+    if r.returncode != 0 or line is None:
+        cell.failures = 1
+        cell.first_error = f"wrk exited {r.returncode}: {(r.stderr or r.stdout)[-300:]}"
+        return cell
+    out = json.loads(line.split(" ", 1)[1])
+    errors = {k: out[k] for k in ("status", "connect", "read", "write", "timeout") if out[k]}
+    cell.failures = sum(errors.values())
+    if errors:
+        cell.first_error = "wrk: " + ", ".join(f"{n} {k} errors" if k != "status" else f"{n} non-2xx answers"
+                                               for k, n in errors.items())
+    ok = max(0, out["requests"] - out["status"])
+    cell.summary = {"ok": ok, "p50": out["p50_us"] / 1e6 if ok else None,
+                    "p99": out["p99_us"] / 1e6 if ok else None}
+    cell.elapsed = out["duration_us"] / 1e6
+    return cell
+
+
 def count_rows(body: bytes) -> int | str:
     try:
         doc = json.loads(body)
@@ -331,6 +437,7 @@ class Target:
     unique: bool = True
     max_concurrency: int | None = None   # e.g. 2 for the in-process floor
     vary: Callable[[str, int], str] | None = None   # how requests are made distinct (default varied)
+    url: str | None = None   # the SPARQL endpoint, for wrk (None: in-process)
 
 
 def data_files(corpus: Path):
@@ -466,7 +573,7 @@ def _start_system(name: str, files, workdir: Path, args, stack) -> Target | None
         stack.append(ep.start())
         return Target(name, lambda: HttpClient(ep.base_url + "/sparql", timeout), ep.startup_seconds,
                       f"{args.http_processes} HTTP processes x {args.workers} query workers, {note}; "
-                      "startup incl. load")
+                      "startup incl. load", url=ep.base_url + "/sparql")
     if name == "pyoxigraph":
         from pyoxigraph import Store
 
@@ -490,7 +597,7 @@ def _start_system(name: str, files, workdir: Path, args, stack) -> Target | None
         stack.append(ox.start())
         return Target(name, lambda: HttpClient(ox.sparql_url, timeout), time.monotonic() - started,
                       "`oxigraph serve --union-default-graph`, loaded with `oxigraph load`, then "
-                      "`oxigraph optimize`")
+                      "`oxigraph optimize`", url=ox.sparql_url)
     if name == "virtuoso":
         if which("virtuoso-t") is None or (which("isql-vt") or which("isql")) is None:
             _progress("virtuoso: virtuoso-t/isql-vt not installed (apt-get install virtuoso-opensource); skipped")
@@ -506,7 +613,8 @@ def _start_system(name: str, files, workdir: Path, args, stack) -> Target | None
         vt.isql("rdf_loader_run()", "checkpoint", timeout=3600)
         return Target(name, lambda: HttpClient(vt.sparql_url, timeout), time.monotonic() - started,
                       "Virtuoso 7 (Debian), the tests' ini (MaxClientConnections 10), bulk loader; "
-                      "requests made distinct by a comment (it refuses a trailing VALUES)", vary=commented)
+                      "requests made distinct by a comment (it refuses a trailing VALUES)", vary=commented,
+                      url=vt.sparql_url)
     if name == "rdflib-endpoint":
         try:
             import rdflib_endpoint  # noqa: F401
@@ -518,7 +626,8 @@ def _start_system(name: str, files, workdir: Path, args, stack) -> Target | None
                                   PARSE_BASE_IRI)
         stack.append(rl.start())
         return Target(name, lambda: HttpClient(rl.sparql_url, timeout), rl.startup_seconds,
-                      "rdflib-endpoint on uvicorn, rdflib Dataset(default_union=True); startup incl. parse")
+                      "rdflib-endpoint on uvicorn, rdflib Dataset(default_union=True); startup incl. parse",
+                      url=rl.sparql_url)
     raise ValueError(name)
 
 
@@ -555,7 +664,8 @@ def compare(args) -> dict:
             _measure(target, queries, args, results)
             if name == "idlib-kg" and "idlib-kg-cached" in args.systems:
                 cached = Target("idlib-kg-cached", target.make_client, None,
-                                "same server, same query text every time (response cache hits)", unique=False)
+                                "same server, same query text every time (response cache hits)", unique=False,
+                                url=target.url)
                 results["systems"][cached.name] = {"load_seconds": None, "note": cached.note}
                 _measure(cached, queries, args, results)
             if name == "idlib-kg":
@@ -614,6 +724,10 @@ def _measure(target: Target, queries, args, results) -> None:
             elif not ok:
                 cell.skipped = "warm-up failed"
                 cell.first_error = str(out)[:300]
+            elif args.client == "wrk" and target.url:
+                vary = "none" if not target.unique else "comment" if target.vary is commented else "values"
+                run_wrk_cell(cell, target.url, q.text, args.duration, args.requests, vary,
+                             max(30.0, args.duration * 4), Path(args.workdir))
             else:
                 run_cell(cell, target.make_client, q.text, args.duration, args.requests, target.unique,
                          target.vary)
@@ -712,11 +826,15 @@ def goals(results) -> list[tuple[str, str, str]]:
     return out
 
 
+_CLIENTS = {"wrk": "wrk, one C thread", "python": "Python threads with http.client"}
+
+
 def markdown(results) -> str:
     lines = [f"# idlib-kg benchmark: {results['triples']:,}-triple corpus", ""]
     v = results["versions"]
     lines += [f"- Machine: {results['cpus']} CPUs ({results['cpu']}), {platform.system()} "
-              f"{platform.release()}; the load generator runs on the same machine. " + load_line(results),
+              f"{platform.release()}; the load generator ({_CLIENTS[results.get('client', 'python')]}) runs "
+              "on the same machine. " + load_line(results),
               f"- Corpus: `idlib-kg corpus --triples {results['triples']} --seed {results['seed']}` "
               f"({results['corpus_bytes'] / 1e6:.1f} MB N-Triples) plus the project's own data, the same files for every system.",
               f"- Each cell: up to {results['duration']:g} s or {results['requests']} requests, keep-alive "
@@ -993,6 +1111,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"idlib-kg query workers per HTTP process (default {default_workers()})")
     p.add_argument("--http-processes", type=int, default=2, metavar="N",
                    help="idlib-kg HTTP processes (`serve --http-processes`, default 2)")
+    p.add_argument("--client", choices=("wrk", "python"),
+                   help="load generator: wrk (default when installed) or python (threads in this process)")
     p.add_argument("--repeat", type=int, default=1, metavar="N",
                    help="compare: run everything N times and report each cell's median (default 1)")
     p.add_argument("--minutes", type=float, default=10.0, help="soak: minutes to run (default 10)")
@@ -1011,6 +1131,15 @@ def bench_command(args: argparse.Namespace) -> int:
         print("idlib-kg bench: --triples must be >= 1000; --duration, --requests, --workers, "
               "--http-processes and --repeat must be positive", file=sys.stderr)
         return 2
+    if args.client is None:
+        args.client = "wrk" if shutil.which("wrk") else "python"
+        if args.client == "python" and args.mode == "compare":
+            _progress("wrk is not installed (apt-get install wrk): the Python load generator is used, "
+                      "which takes a large share of a small machine's CPU")
+    elif args.client == "wrk" and shutil.which("wrk") is None:
+        print("idlib-kg bench: --client wrk, but wrk is not installed: apt-get install wrk "
+              "(or use --client python)", file=sys.stderr)
+        return 2
     temporary = args.workdir is None
     if temporary:
         args.workdir = Path(tempfile.mkdtemp(prefix="idlib-kg-bench-"))
@@ -1024,7 +1153,7 @@ def bench_command(args: argparse.Namespace) -> int:
         else:
             res = soak(args)
         res["loadavg_start"], res["loadavg_end"] = list(load_start), list(os.getloadavg())
-        res["http_processes"], res["workers"] = args.http_processes, args.workers
+        res["http_processes"], res["workers"], res["client"] = args.http_processes, args.workers, args.client
         text = {"compare": markdown, "scale": scale_markdown, "soak": soak_markdown}[args.mode](res)
     except KeyboardInterrupt:
         print("idlib-kg bench: interrupted", file=sys.stderr)

@@ -12,7 +12,8 @@ import pytest
 from pyoxigraph import Store
 
 from idlib_kg import bench
-from idlib_kg.bench import Cell, QUERIES, StoreClient, count_rows, goals, memory_of, run_cell
+from idlib_kg.bench import Cell, QUERIES, StoreClient, count_rows, goals, memory_of, run_cell, run_wrk_cell
+from stores.services import require, which
 
 
 def idlib_kg(*args, timeout=600) -> subprocess.CompletedProcess:
@@ -55,6 +56,76 @@ def test_failures_are_counted_with_the_first_error(corpus_store):
     cell = run_cell(Cell("pyoxigraph", "broken", 1), lambda: StoreClient(corpus_store),
                     "SELECT WHERE {", duration=5, max_requests=3, unique=False)
     assert cell.ok == 0 and cell.failures == 3 and "SyntaxError" in cell.first_error
+
+
+@pytest.fixture
+def wrk_endpoint(server):
+    require(which("wrk") is not None, "wrk is not installed (apt-get install wrk)")
+    return server.endpoint
+
+
+def test_wrk_cell_counts_answers_up_to_its_budget(wrk_endpoint, tmp_path):
+    cell = run_wrk_cell(Cell("idlib-kg", "trivial", 2), wrk_endpoint, QUERIES[0].text, duration=30,
+                        max_requests=40, vary="values", timeout=30, workdir=tmp_path)
+    assert cell.failures == 0, cell.first_error
+    assert 0 < cell.ok <= 40
+    # the budget ended the cell, not wrk's 30 s: the rate is over the time the requests took
+    assert cell.elapsed < 30 and cell.throughput and cell.throughput > cell.ok / 30
+    assert 0 < cell.percentile(50) <= cell.percentile(99)
+
+
+def test_wrk_cell_counts_error_answers_as_failures(wrk_endpoint, tmp_path):
+    cell = run_wrk_cell(Cell("idlib-kg", "broken", 1), wrk_endpoint, "SELECT WHERE {", duration=1,
+                        max_requests=10, vary="none", timeout=30, workdir=tmp_path)
+    assert cell.ok == 0 and cell.failures > 0 and "non-2xx" in cell.first_error
+    assert cell.throughput is None and cell.percentile(50) is None
+
+
+@pytest.fixture
+def recording_endpoint():
+    """A loopback HTTP/1.1 server that answers 200 and keeps each request's form query."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+    require(which("wrk") is not None, "wrk is not installed (apt-get install wrk)")
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append(parse_qs(body.decode())["query"][0])
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/sparql", seen
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("vary", ["values", "comment", "none"])
+def test_wrk_sends_the_query_made_distinct_as_asked(recording_endpoint, tmp_path, vary):
+    url, seen = recording_endpoint
+    query = 'SELECT * WHERE { ?s ?p "a b&c=d%" } LIMIT 1'
+    cell = run_wrk_cell(Cell("recorder", "q", 2), url, query, duration=1, max_requests=20, vary=vary,
+                        timeout=30, workdir=tmp_path)
+    assert cell.failures == 0 and 0 < cell.ok <= 20 and seen
+    if vary == "none":
+        assert set(seen) == {query}
+    else:
+        assert len(set(seen)) == len(seen)  # every request a different text
+        for text in seen:
+            n = text.split("{ ")[-1].rstrip(" }") if vary == "values" else text.split("\n")[0][len("#bench "):]
+            assert n.isdigit()
+            assert text == (bench.varied(query, int(n)) if vary == "values" else bench.commented(query, int(n)))
 
 
 def test_goals_compare_idlib_kg_with_its_peers():
@@ -118,3 +189,10 @@ def test_bad_options_exit_2(tmp_path):
     assert r.returncode == 2
     r = idlib_kg("bench", "--repeat", "0", "--workdir", tmp_path)
     assert r.returncode == 2 and "--repeat must be positive" in r.stderr
+
+
+def test_client_wrk_without_wrk_exits_2(tmp_path):
+    env = {**os.environ, "PATH": str(tmp_path)}  # no wrk on this PATH
+    r = subprocess.run([sys.executable, "-m", "idlib_kg", "bench", "--client", "wrk", "--workdir", tmp_path],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 2 and "apt-get install wrk" in r.stderr
