@@ -163,18 +163,57 @@ def normalized_text(toks: list[Token]) -> str:
     return "".join(parts)
 
 
+# A token spans a line break only inside a long string, or (never valid SPARQL, but lexed as
+# a string) a backslash before the break. Without either, every line is lexed on its own.
+_SPANS_LINES = re.compile(r"'''|\"\"\"|\\[\n\r]")
+#: lines up to this length are memoized by _tokens_and_normalized
+LINE_MEMO_MAX_CHARS = 2_000
+
+
+@lru_cache(maxsize=4096)
+def _line(line: str) -> tuple[tuple[Token, ...], str]:
+    toks = tokenize(line)
+    return tuple(toks), normalized_text(toks)
+
+
+def _tokens_and_normalized(text: str) -> tuple[list[Token], str]:
+    """tokenize(text) and normalized_text() of it, from memoized lines where that is exact.
+
+    Queries sent to an endpoint differ from each other in a line or two (a value, a LIMIT);
+    the PREFIX block and most patterns repeat. Tokens on different lines are never adjacent,
+    so the normalized text is the lines' normalized texts joined by one space. The tokens'
+    offsets are then relative to their line: inspect() does not use them.
+    """
+    if _SPANS_LINES.search(text):
+        toks = tokenize(text)
+        return toks, normalized_text(toks)
+    tokens: list[Token] = []
+    parts: list[str] = []
+    for line in text.split("\n"):
+        toks, norm = _line(line) if len(line) <= LINE_MEMO_MAX_CHARS else _line.__wrapped__(line)
+        if toks:
+            tokens.extend(toks)
+            parts.append(norm)
+    return tokens, " ".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _join(base: str, body: str) -> str:
+    try:
+        return urljoin(base, body)
+    except ValueError:  # a base such as <http://[::1/> does not parse: keep as written
+        return body
+
+
 def _inspect(text: str, base: str) -> Inspection:
-    toks = tokenize(text)
+    toks, normalized = _tokens_and_normalized(text)
     result = Inspection()
     prefixes: dict[str, str] = {}
 
     def resolve(tok: Token) -> str | None:
         if tok.kind == "iri":
             body = _unescape_iri(tok.text[1:-1])
-            try:
-                return urljoin(base, body) if base else body
-            except ValueError:  # a base such as <http://[::1/> does not parse: keep as written
-                return body
+            return _join(base, body) if base else body
         if tok.kind == "pname":
             pfx, _, local = tok.text.partition(":")
             if pfx in prefixes:
@@ -226,7 +265,7 @@ def _inspect(text: str, base: str) -> Inspection:
                     # Anything but an IRI we understand is kept as written: never allowed.
                     result.services.append(resolve(toks[j]) or toks[j].text)
         i += 1
-    result.normalized = normalized_text(toks)
+    result.normalized = normalized
     return result
 
 

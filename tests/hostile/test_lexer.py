@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from idlib_kg.safety import inspect, tokenize
+from idlib_kg.safety import _tokens_and_normalized, inspect, normalized_text, tokenize
 
 OLD_TOKEN = re.compile(r"""
   (?P<ws>\s+)
@@ -86,3 +86,31 @@ def test_hostile_text_is_lexed_in_linear_time(unit):
     t_big = time.process_time() - t0
     # 50x the input: linear is ~50x the time, quadratic ~2500x. Allow a wide margin for noise.
     assert t_big < max(1.0, t_small) * 400, f"{unit!r}: {t_small:.3f}s for 8 kB, {t_big:.3f}s for 400 kB"
+
+
+def whole_text(text: str) -> tuple[list[tuple[str, str]], str]:
+    toks = tokenize(text)
+    return [(t.kind, t.text) for t in toks], normalized_text(toks)
+
+
+def by_lines(text: str) -> tuple[list[tuple[str, str]], str]:
+    toks, normalized = _tokens_and_normalized(text)
+    return [(t.kind, t.text) for t in toks], normalized
+
+
+@settings(max_examples=3000, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(st.lists(PIECES, max_size=40).map("".join))
+def test_lexing_line_by_line_gives_the_tokens_and_normalized_text_of_the_whole(text):
+    assert by_lines(text) == whole_text(text)
+    assert by_lines(text) == whole_text(text)  # again, from the line memo
+
+
+def test_lexing_line_by_line_on_the_project_and_benchmark_queries():
+    from idlib_kg.bench import QUERIES, varied
+    texts = [p.read_text(encoding="utf-8") for p in sorted((REPO / "queries").glob("*.rq"))]
+    texts += [varied(q.text, n) for q in QUERIES for n in (1, 2)]
+    assert len(texts) > 20
+    for text in texts:
+        assert by_lines(text) == whole_text(text)
+        assert by_lines(text.replace("\n", "\r\n")) == whole_text(text.replace("\n", "\r\n"))
