@@ -43,7 +43,7 @@ from idlib_kg.config import Settings, add_data_options, default_workers, setting
 from idlib_kg.dataset import DatasetError
 from idlib_kg.description import GraphInfo
 from idlib_kg.errors import Answer, error_answer, unexpected_answer
-from idlib_kg.executor import Executor, QueryBackend, QueryError, QueryJob
+from idlib_kg.executor import Executor, QueryBackend, QueryError, QueryJob, default_running
 from idlib_kg.cache import BoundedCache
 from idlib_kg.protocol import http_error as query_http_error
 from idlib_kg.store import OpenedStore, StoreError, open_store, record_update
@@ -90,7 +90,8 @@ class Runtime:
                                    union_default_graph=settings.backend_union_default_graph)
             return cls(settings, None, remote)
         opened = open_store(settings.store_path, settings.load_files, optimize=settings.optimize)
-        executor = Executor(opened, workers=settings.workers, timeout=settings.timeout).start()
+        executor = Executor(opened, workers=settings.workers, timeout=settings.timeout,
+                            running=default_running(settings.http_processes)).start()
         return cls(settings, opened, executor)
 
     @property
@@ -293,8 +294,11 @@ def _announce(settings: Settings, runtime: Runtime | None, port: int, opened: Op
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{host}:{port}/"
     opened = opened or (runtime.opened if runtime is not None else None)
+    running = default_running(settings.http_processes)
     procs = (f"{settings.http_processes} HTTP processes x {settings.workers} query workers"
              if settings.http_processes > 1 else f"{settings.workers} query workers")
+    if opened is not None:
+        procs += f", at most {min(running, settings.workers)} running at once per HTTP process"
     if opened is not None:
         print(f"idlib-kg: serving {len(opened.files)} data file(s), data version "
               f"{opened.version}, {procs}", file=sys.stderr)
@@ -374,7 +378,8 @@ def _serve_processes(settings: Settings) -> int:
                 runtime = Runtime.start(settings)
             else:
                 runtime = Runtime(settings, opened,
-                                  Executor(opened, workers=settings.workers, timeout=settings.timeout).start())
+                                  Executor(opened, workers=settings.workers, timeout=settings.timeout,
+                                           running=default_running(settings.http_processes)).start())
             try:
                 _create_server(settings, runtime, sock).run()
             except KeyboardInterrupt:

@@ -111,11 +111,15 @@ def test_run_query_syntax_error(small_store):
         run_query(small_store, QueryJob("SELECT WHERE"))
 
 
+#: never finishes on small_store
+RUNAWAY = SLOW_QUERY.replace("?g ?s ?h", "?g ?s ?h . ?i ?j ?k . ?l ?m ?n . ?x ?y ?z"
+                                         " . ?x1 ?y1 ?z1 . ?x2 ?y2 ?z2 . ?x3 ?y3 ?z3")
+
+
 def test_executor_times_out_and_recovers(small_store):
     with Executor(OpenedStore(small_store, None, "v1", []), workers=1, timeout=1) as ex:
         with pytest.raises(QueryTimeout, match="exceeded the 1 s time limit"):
-            ex.run(QueryJob(SLOW_QUERY.replace("?g ?s ?h", "?g ?s ?h . ?i ?j ?k . ?l ?m ?n . ?x ?y ?z"
-                                                        " . ?x1 ?y1 ?z1 . ?x2 ?y2 ?z2 . ?x3 ?y3 ?z3")))
+            ex.run(QueryJob(RUNAWAY))
         assert ex.run(QueryJob("ASK { ?s ?p ?o }")).body == b'{"head":{},"boolean":true}'
 
 
@@ -125,3 +129,47 @@ def test_executor_update_is_seen_by_every_worker(small_store):
         for _ in range(6):
             out = ex.run(QueryJob("ASK { <http://example.org/new> ?p ?o }"))
             assert json.loads(out.body)["boolean"] is True
+
+
+def test_a_slow_query_gives_its_running_slot_to_the_next(small_store):
+    # one running slot, two workers: the quick query still runs while the slow one holds a worker
+    with Executor(OpenedStore(small_store, None, "v1", []), workers=2, timeout=3, running=1) as ex:
+        assert ex.running == 1
+        outcome = {}
+        slow = threading.Thread(target=lambda: outcome.setdefault("slow", _raises(ex, RUNAWAY)))
+        slow.start()
+        time.sleep(0.5)
+        assert ex.run(QueryJob("ASK { ?s ?p ?o }")).body == b'{"head":{},"boolean":true}'
+        answered_while_slow_ran = slow.is_alive()
+        slow.join()
+        assert answered_while_slow_ran
+        assert isinstance(outcome["slow"], QueryTimeout)
+
+
+def test_queries_beyond_the_running_slots_wait_their_turn_and_all_answer(small_store):
+    with Executor(OpenedStore(small_store, None, "v1", []), workers=3, timeout=10, running=1) as ex:
+        results: list[bytes] = []
+        threads = [threading.Thread(target=lambda: results.append(ex.run(QueryJob("ASK { ?s ?p ?o }")).body))
+                   for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results == [b'{"head":{},"boolean":true}'] * 12
+        assert ex._slots.acquire(blocking=False)  # every slot was given back
+        ex._slots.release()
+
+
+def test_running_slots_default_to_the_cpus_shared_among_http_processes(monkeypatch):
+    from idlib_kg import executor
+    monkeypatch.setattr(executor.os, "cpu_count", lambda: 4)
+    assert executor.default_running(1) == 4 and executor.default_running(2) == 2
+    assert executor.default_running(8) == 1  # never none
+
+
+def _raises(ex: Executor, query: str) -> Exception | None:
+    try:
+        ex.run(QueryJob(query))
+    except Exception as e:  # noqa: BLE001 - the test looks at which
+        return e
+    return None
