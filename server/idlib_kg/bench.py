@@ -813,11 +813,15 @@ def goals(results) -> list[tuple[str, str, str]]:
     at_least("(what the HTTP front buys) idlib-kg vs the same app on waitress",
              "idlib-kg", "idlib-kg-waitress", every, None)
     if 8 in levels:
-        rs = [(q.name, tp("idlib-kg", q.name, 8) / tp("pyoxigraph", q.name, 2)) for q in QUERIES
+        # the brief's goal is on the medium queries ("on it"); the others are shown beside it
+        rs = [(q, tp("idlib-kg", q.name, 8) / tp("pyoxigraph", q.name, 2)) for q in QUERIES
               if tp("idlib-kg", q.name, 8) and tp("pyoxigraph", q.name, 2)]
-        if rs:
-            out.append(("c=8: >= 80% of raw pyoxigraph's two-thread rate",
-                        ", ".join(f"{n} {r:.0%}" for n, r in rs), verdict(min(r for _, r in rs) >= 0.8)))
+        medium = [r for q, r in rs if q.kind == "medium"]
+        if medium:
+            out.append(("medium queries at c=8: >= 80% of raw pyoxigraph's two-thread rate",
+                        ", ".join(f"{q.name} {r:.0%}" for q, r in rs if q.kind == "medium")
+                        + " (others: " + ", ".join(f"{q.name} {r:.0%}" for q, r in rs if q.kind != "medium") + ")",
+                        verdict(min(medium) >= 0.8)))
     a, b = cells.get(("idlib-kg", "trivial", 1)), cells.get(("pyoxigraph", "trivial", 1))
     if a and b and a["p50_ms"] is not None and b["p50_ms"] is not None:
         added = a["p50_ms"] - b["p50_ms"]

@@ -136,13 +136,17 @@ def test_goals_compare_idlib_kg_with_its_peers():
         cell("pyoxigraph", "trivial", 1, 20000, 0.05), cell("idlib-kg", "claims-per-claimant", 8, 500, 5),
         cell("rdflib-endpoint", "claims-per-claimant", 8, 5, 500), cell("pyoxigraph", "claims-per-claimant", 2, 550, 3),
         cell("idlib-kg-cached", "trivial", 1, 2000, 0.4), cell("idlib-kg-cached", "claims-per-claimant", 8, 400, 2),
-        cell("oxigraph", "claims-per-claimant", 8, 450, 20)]}
+        cell("oxigraph", "claims-per-claimant", 8, 450, 20),
+        # trivial at c=8 is far below the floor: shown, but the 80% goal is on the medium queries
+        cell("idlib-kg", "trivial", 8, 2000, 4.0), cell("pyoxigraph", "trivial", 2, 20000, 0.1)]}
     verdicts = {g: v for g, _, v in goals(results)}
     assert verdicts["medium queries: idlib-kg >= 50x rdflib-endpoint throughput"] == "met"
     assert verdicts["trivial query: within 2x of the Oxigraph server"] == "MISSED"
     assert verdicts["trivial query repeated (response cache): within 2x of the Oxigraph server"] == "met"
     assert verdicts["medium queries repeated (response cache): idlib-kg-cached >= 1x oxigraph"] == "MISSED"
-    assert verdicts["c=8: >= 80% of raw pyoxigraph's two-thread rate"] == "met"
+    assert verdicts["medium queries at c=8: >= 80% of raw pyoxigraph's two-thread rate"] == "met"
+    figures = {g: f for g, f, _ in goals(results)}
+    assert "(others: trivial 10%)" in figures["medium queries at c=8: >= 80% of raw pyoxigraph's two-thread rate"]
     assert verdicts["trivial query at c=1: <= 0.7 ms added over in-process pyoxigraph"] == "MISSED"
 
 
