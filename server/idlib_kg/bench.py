@@ -710,7 +710,9 @@ def _measure(target: Target, queries, args, results) -> None:
     for q in queries:
         # warm-up, and the row count every system must agree on
         client = target.make_client()
+        started = time.monotonic()
         ok, out = client((target.vary or varied)(q.text, -1) if target.unique else q.text)
+        warm_up = time.monotonic() - started
         client.close()
         results["rows"].setdefault(q.name, {})[target.name] = count_rows(out) if ok else f"error: {str(out)[:200]}"
         levels = [c for c in args.concurrency if not target.max_concurrency or c <= target.max_concurrency]
@@ -724,14 +726,17 @@ def _measure(target: Target, queries, args, results) -> None:
             elif not ok:
                 cell.skipped = "warm-up failed"
                 cell.first_error = str(out)[:300]
-            elif args.client == "wrk" and target.url:
-                vary = "none" if not target.unique else "comment" if target.vary is commented else "values"
-                run_wrk_cell(cell, target.url, q.text, args.duration, args.requests, vary,
-                             max(30.0, args.duration * 4), Path(args.workdir))
             else:
-                run_cell(cell, target.make_client, q.text, args.duration, args.requests, target.unique,
-                         target.vary)
+                if args.client == "wrk" and target.url:
+                    vary = "none" if not target.unique else "comment" if target.vary is commented else "values"
+                    run_wrk_cell(cell, target.url, q.text, args.duration, args.requests, vary,
+                                 max(30.0, args.duration * 4), Path(args.workdir))
+                else:
+                    run_cell(cell, target.make_client, q.text, args.duration, args.requests, target.unique,
+                             target.vary)
                 p50 = cell.percentile(50)
+                if c == levels[0] and p50 is None and not cell.failures and warm_up > args.duration / 4:
+                    p50 = warm_up  # wrk saw no answer within the cell: as slow as the warm-up
                 if c == levels[0] and p50 is not None and p50 > args.duration / 4:
                     slow_p50 = p50
                 _progress(f"{target.name:16} {q.name:22} c={c:<3} ok={cell.ok:<6} fail={cell.failures:<4} "

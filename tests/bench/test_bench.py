@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from pyoxigraph import Store
@@ -200,3 +201,44 @@ def test_client_wrk_without_wrk_exits_2(tmp_path):
     r = subprocess.run([sys.executable, "-m", "idlib_kg", "bench", "--client", "wrk", "--workdir", tmp_path],
                        capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 2 and "apt-get install wrk" in r.stderr
+
+
+@pytest.mark.parametrize("client", ["wrk", "python"])
+def test_a_system_slower_than_a_quarter_of_a_cell_is_skipped_at_higher_concurrency(tmp_path, client):
+    """As rdflib-endpoint on q09: measured at c=1, reported as skipped above it."""
+    import argparse
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    if client == "wrk":
+        require(which("wrk") is not None, "wrk is not installed (apt-get install wrk)")
+
+    class Slow(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(0.6)
+            body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/sparql"
+    try:
+        target = bench.Target("slow", lambda: bench.HttpClient(url, 30), None, url=url)
+        args = argparse.Namespace(concurrency=[1, 8], duration=1.0, requests=100, client=client,
+                                  workdir=tmp_path)
+        results = {"rows": {}, "cells": []}
+        bench._measure(target, [QUERIES[0]], args, results)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    c1, c8 = results["cells"]
+    assert c1["concurrency"] == 1 and not c1["skipped"] and c1["failures"] == 0
+    assert c8["concurrency"] == 8 and c8["skipped"].startswith("p50 0.")
