@@ -166,14 +166,18 @@ def normalized_text(toks: list[Token]) -> str:
 # A token spans a line break only inside a long string, or (never valid SPARQL, but lexed as
 # a string) a backslash before the break. Without either, every line is lexed on its own.
 _SPANS_LINES = re.compile(r"'''|\"\"\"|\\[\n\r]")
-#: lines up to this length are memoized by _tokens_and_normalized
-LINE_MEMO_MAX_CHARS = 2_000
+#: lines up to this length are memoized by _tokens_and_normalized, at most LINE_MEMO_ENTRIES
+#: of them: at worst (one token per character) about 17 MB per HTTP process
+LINE_MEMO_MAX_CHARS = 200
+LINE_MEMO_ENTRIES = 1024
 
 
-@lru_cache(maxsize=4096)
-def _line(line: str) -> tuple[tuple[Token, ...], str]:
+def _lex_line(line: str) -> tuple[tuple[Token, ...], str]:
     toks = tokenize(line)
     return tuple(toks), normalized_text(toks)
+
+
+_line = lru_cache(maxsize=LINE_MEMO_ENTRIES)(_lex_line)
 
 
 def _tokens_and_normalized(text: str) -> tuple[list[Token], str]:
@@ -190,19 +194,28 @@ def _tokens_and_normalized(text: str) -> tuple[list[Token], str]:
     tokens: list[Token] = []
     parts: list[str] = []
     for line in text.split("\n"):
-        toks, norm = _line(line) if len(line) <= LINE_MEMO_MAX_CHARS else _line.__wrapped__(line)
+        toks, norm = _line(line) if len(line) <= LINE_MEMO_MAX_CHARS else _lex_line(line)
         if toks:
             tokens.extend(toks)
             parts.append(norm)
     return tokens, " ".join(parts)
 
 
-@lru_cache(maxsize=4096)
 def _join(base: str, body: str) -> str:
+    """urljoin, memoized for IRIs of usual length (a PREFIX block repeats in every query)."""
+    if len(base) + len(body) <= 1024:
+        return _join_memo(base, body)
+    return _join_uncached(base, body)
+
+
+def _join_uncached(base: str, body: str) -> str:
     try:
         return urljoin(base, body)
     except ValueError:  # a base such as <http://[::1/> does not parse: keep as written
         return body
+
+
+_join_memo = lru_cache(maxsize=1024)(_join_uncached)
 
 
 def _inspect(text: str, base: str) -> Inspection:

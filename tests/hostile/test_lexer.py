@@ -114,3 +114,14 @@ def test_lexing_line_by_line_on_the_project_and_benchmark_queries():
     for text in texts:
         assert by_lines(text) == whole_text(text)
         assert by_lines(text.replace("\n", "\r\n")) == whole_text(text.replace("\n", "\r\n"))
+
+
+def test_the_line_memo_keeps_only_short_lines_and_a_bounded_number_of_them():
+    from idlib_kg import safety
+    safety._line.cache_clear()
+    long_line = "{" * (safety.LINE_MEMO_MAX_CHARS + 1)  # one token per character
+    assert by_lines(f"{long_line}\nSELECT * WHERE {{}}") == whole_text(f"{long_line}\nSELECT * WHERE {{}}")
+    assert safety._line.cache_info().currsize == 1  # the short line only
+    for i in range(safety.LINE_MEMO_ENTRIES + 50):
+        by_lines(f"SELECT ?v{i} WHERE {{}}")
+    assert safety._line.cache_info().currsize == safety.LINE_MEMO_ENTRIES
