@@ -719,10 +719,16 @@ def _measure(target: Target, queries, args, results) -> None:
         if target.max_concurrency:
             levels = sorted(set(levels) | {target.max_concurrency})
         slow_p50 = None
+        first_p50 = None
         for c in levels:
             cell = Cell(target.name, q.name, c)
             if slow_p50 is not None:
                 cell.skipped = f"p50 {slow_p50:.1f} s at c=1"
+            elif first_p50 is not None and first_p50 * c > args.duration / 2:
+                # a closed loop of c clients on a server that answers one at a time needs
+                # about p50 x c per round: fewer than two rounds in the cell measure nothing
+                # (wrk counts only what is answered within the cell)
+                cell.skipped = f"{c} x p50 at c={levels[0]} ({first_p50 * c:.1f} s) is over half the cell"
             elif not ok:
                 cell.skipped = "warm-up failed"
                 cell.first_error = str(out)[:300]
@@ -739,6 +745,8 @@ def _measure(target: Target, queries, args, results) -> None:
                     p50 = warm_up  # wrk saw no answer within the cell: as slow as the warm-up
                 if c == levels[0] and p50 is not None and p50 > args.duration / 4:
                     slow_p50 = p50
+                if c == levels[0]:
+                    first_p50 = p50
                 _progress(f"{target.name:16} {q.name:22} c={c:<3} ok={cell.ok:<6} fail={cell.failures:<4} "
                           f"p50={_fmt(_ms(cell.percentile(50)))} ms  {_fmt(cell.throughput)} req/s")
             results["cells"].append(cell.as_dict())
