@@ -45,6 +45,7 @@ import http.client
 import itertools
 import json
 import logging
+import math
 import os
 import platform
 import shutil
@@ -391,7 +392,7 @@ def run_wrk_cell(cell: Cell, url: str, query: str, duration: float, max_requests
     script, text = workdir / "bench.lua", workdir / "query.rq"
     script.write_text(WRK_SCRIPT, encoding="utf-8")
     text.write_text(query, encoding="utf-8")
-    seconds = max(1, round(duration))
+    seconds = max(1, math.ceil(duration))
     env = {**os.environ, "IDLIB_BENCH_QUERY": str(text), "IDLIB_BENCH_VARY": vary,
            "IDLIB_BENCH_BUDGET": str(max_requests)}
     r = subprocess.run(["wrk", "-t", "1", "-c", str(cell.concurrency), "-d", f"{seconds}s",
@@ -719,34 +720,37 @@ def _measure(target: Target, queries, args, results) -> None:
         if target.max_concurrency:
             levels = sorted(set(levels) | {target.max_concurrency})
         slow_p50 = None
-        first_p50 = None
+        previous: tuple[int, float | None] | None = None   # (c, p50) of the last level measured
         for c in levels:
             cell = Cell(target.name, q.name, c)
+            # A closed loop of c clients on a saturated server waits about p50 x c / c_before:
+            # the cell lasts at least two such rounds (wrk counts only what is answered within
+            # it), up to 4 x --duration; a system slower than that is skipped at this level.
+            duration = args.duration
+            if previous is not None and previous[1] is not None:
+                duration = max(duration, 2 * previous[1] * c / previous[0])
             if slow_p50 is not None:
                 cell.skipped = f"p50 {slow_p50:.1f} s at c=1"
-            elif first_p50 is not None and first_p50 * c > args.duration / 2:
-                # a closed loop of c clients on a server that answers one at a time needs
-                # about p50 x c per round: fewer than two rounds in the cell measure nothing
-                # (wrk counts only what is answered within the cell)
-                cell.skipped = f"{c} x p50 at c={levels[0]} ({first_p50 * c:.1f} s) is over half the cell"
+            elif duration > 4 * args.duration:
+                cell.skipped = (f"two rounds of {c} take about {duration:.0f} s "
+                                f"(p50 {previous[1]:.2f} s at c={previous[0]})")
             elif not ok:
                 cell.skipped = "warm-up failed"
                 cell.first_error = str(out)[:300]
             else:
                 if args.client == "wrk" and target.url:
                     vary = "none" if not target.unique else "comment" if target.vary is commented else "values"
-                    run_wrk_cell(cell, target.url, q.text, args.duration, args.requests, vary,
+                    run_wrk_cell(cell, target.url, q.text, duration, args.requests, vary,
                                  max(30.0, args.duration * 4), Path(args.workdir))
                 else:
-                    run_cell(cell, target.make_client, q.text, args.duration, args.requests, target.unique,
+                    run_cell(cell, target.make_client, q.text, duration, args.requests, target.unique,
                              target.vary)
                 p50 = cell.percentile(50)
                 if c == levels[0] and p50 is None and not cell.failures and warm_up > args.duration / 4:
                     p50 = warm_up  # wrk saw no answer within the cell: as slow as the warm-up
                 if c == levels[0] and p50 is not None and p50 > args.duration / 4:
                     slow_p50 = p50
-                if c == levels[0]:
-                    first_p50 = p50
+                previous = (c, p50)
                 _progress(f"{target.name:16} {q.name:22} c={c:<3} ok={cell.ok:<6} fail={cell.failures:<4} "
                           f"p50={_fmt(_ms(cell.percentile(50)))} ms  {_fmt(cell.throughput)} req/s")
             results["cells"].append(cell.as_dict())

@@ -1,5 +1,9 @@
 """The SPARQL 1.1 Protocol: /sparql (queries) and /update (off unless a token is configured).
 
+Queries are answered by QueryEndpoint, a WSGI layer that create_app() puts below Flask (see
+its docstring for why); the blueprint serves /sparql's Service Description and CORS preflight,
+and /update.
+
 /sparql accepts GET ?query=, POST application/x-www-form-urlencoded and POST
 application/sparql-query, with default-graph-uri / named-graph-uri (with neither, and no FROM in
 the query, the default graph is the union of the named graphs). Errors are text/plain with a
@@ -27,6 +31,7 @@ import hmac
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
@@ -45,6 +50,9 @@ from idlib_kg.executor import QueryError, QueryJob, QuerySyntaxError
 from idlib_kg.negotiation import BadFormat, NotAcceptable, choose, choose_from_header
 from idlib_kg.safety import (UnsafeQuery, UpdateDatasetConflict, add_using, check_loads,
                              check_services, inspect)
+
+if TYPE_CHECKING:
+    from idlib_kg.app import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +191,7 @@ class QueryEndpoint:
     Errors are rendered by errors.py, as the app's own error handlers render them.
     """
 
-    def __init__(self, app: Callable, runtime) -> None:
+    def __init__(self, app: Callable, runtime: Runtime) -> None:
         self.app = app
         self.runtime = runtime
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -90,12 +91,13 @@ class QuietServer(ThreadingHTTPServer):
 
 class RecordingDelay:
     seconds = 0.0  # how long the recording endpoint takes to answer
+    serial = False  # one answer at a time
+    lock = threading.Lock()
 
 
 @pytest.fixture
 def recording_endpoint():
     """A loopback HTTP/1.1 server that answers 200 and keeps each request's form query."""
-    import threading
     from urllib.parse import parse_qs
     require(which("wrk") is not None, "wrk is not installed (apt-get install wrk)")
     seen: list[str] = []
@@ -106,7 +108,11 @@ def recording_endpoint():
         def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             seen.append(parse_qs(body.decode())["query"][0])
-            time.sleep(RecordingDelay.seconds)
+            if RecordingDelay.serial:
+                with RecordingDelay.lock:
+                    time.sleep(RecordingDelay.seconds)
+            else:
+                time.sleep(RecordingDelay.seconds)
             self.send_response(200)
             self.send_header("Content-Length", "2")
             self.end_headers()
@@ -217,7 +223,6 @@ def test_client_wrk_without_wrk_exits_2(tmp_path):
 def test_a_system_slower_than_a_quarter_of_a_cell_is_skipped_at_higher_concurrency(tmp_path, client):
     """As rdflib-endpoint on q09: measured at c=1, reported as skipped above it."""
     import argparse
-    import threading
     if client == "wrk":
         require(which("wrk") is not None, "wrk is not installed (apt-get install wrk)")
 
@@ -253,18 +258,21 @@ def test_a_system_slower_than_a_quarter_of_a_cell_is_skipped_at_higher_concurren
     assert c8["concurrency"] == 8 and c8["skipped"].startswith("p50 0.")
 
 
-def test_a_concurrency_whose_round_outlasts_half_a_cell_is_skipped(tmp_path, recording_endpoint):
-    """0.1 s answers: c=1 is measured, c=8 (0.8 s a round) is skipped in a 1 s cell."""
+def test_cells_last_two_rounds_and_a_system_too_slow_for_that_is_skipped(tmp_path, recording_endpoint):
+    """A server answering one request at a time in 0.1 s: c=4 gets a longer cell, c=32 (two
+    rounds about 6 s, over 4 x the 1 s cell) is skipped."""
     import argparse
     url, _ = recording_endpoint
-    target = bench.Target("slowish", lambda: bench.HttpClient(url, 30), None, url=url)
-    args = argparse.Namespace(concurrency=[1, 2, 8], duration=1.0, requests=100, client="wrk", workdir=tmp_path)
+    target = bench.Target("serial", lambda: bench.HttpClient(url, 30), None, url=url)
+    args = argparse.Namespace(concurrency=[1, 4, 32], duration=1.0, requests=1000, client="wrk",
+                              workdir=tmp_path)
     results = {"rows": {}, "cells": []}
-    RecordingDelay.seconds = 0.1
+    RecordingDelay.seconds, RecordingDelay.serial = 0.1, True
     try:
         bench._measure(target, [QUERIES[0]], args, results)
     finally:
-        RecordingDelay.seconds = 0.0
-    c1, c2, c8 = results["cells"]
-    assert not c1["skipped"] and c1["ok"] > 0 and not c2["skipped"]
-    assert c8["skipped"].startswith("8 x p50 at c=1")
+        RecordingDelay.seconds, RecordingDelay.serial = 0.0, False
+    c1, c4, c32 = results["cells"]
+    assert not c1["skipped"] and c1["ok"] > 0 and c1["failures"] == 0
+    assert not c4["skipped"] and c4["ok"] > 0 and c4["failures"] == 0
+    assert c32["skipped"].startswith("two rounds of 32 take about")
