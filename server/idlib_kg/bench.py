@@ -797,12 +797,20 @@ def goals(results) -> list[tuple[str, str, str]]:
         return [(c, tp(system, n, c) / tp(peer, n, c)) for n in names for c in (at or levels)
                 if tp(system, n, c) and tp(peer, n, c)]
 
-    def at_least(goal, system, peer, names, want):
-        """`system` >= want x `peer` in every cell (want None: reported, not judged)."""
+    def at_least(goal, system, peer, names, want, judged_at=None):
+        """`system` >= want x `peer` in every cell, or in the cells at the `judged_at`
+        concurrency where the brief sets the goal there (want None: reported, not judged)."""
         rs = [r for _, r in ratios(system, peer, names)]
-        if rs:
-            out.append((goal, f"{system}/{peer}: min {min(rs):.2f}x, median {statistics.median(rs):.2f}x "
-                              f"over {len(rs)} cells", "-" if want is None else verdict(min(rs) >= want)))
+        if not rs:
+            return
+        figure = f"{system}/{peer}: min {min(rs):.2f}x, median {statistics.median(rs):.2f}x over {len(rs)} cells"
+        if judged_at is not None:
+            judged = [r for _, r in ratios(system, peer, names, at=[judged_at])]
+            if not judged:
+                return
+            figure = f"at c={judged_at}: " + ", ".join(f"{r:.1f}x" for r in judged) + f" ({figure})"
+            rs = judged
+        out.append((goal, figure, "-" if want is None else verdict(min(rs) >= want)))
 
     def within_2x_of_oxigraph(goal, system):
         rs = ratios("oxigraph", system, ["trivial"])
@@ -813,11 +821,12 @@ def goals(results) -> list[tuple[str, str, str]]:
     def named(kind):
         return [q.name for q in QUERIES if q.kind == kind]
 
+    if 8 in levels:  # issue 4: "at least 50 times rdflib-endpoint's throughput on the medium query at c=8"
+        at_least("medium queries at c=8: idlib-kg >= 50x rdflib-endpoint throughput", "idlib-kg",
+                 "rdflib-endpoint", named("medium"), 50.0, judged_at=8)
     for kind in ("medium", "article"):
-        for peer, want in (("rdflib-endpoint", 50.0), ("oxigraph", 1.0), ("virtuoso", 1.0)):
-            if kind == "medium" or peer != "rdflib-endpoint":
-                at_least(f"{kind} queries: idlib-kg >= {want:g}x {peer} throughput", "idlib-kg", peer,
-                         named(kind), want)
+        for peer in ("oxigraph", "virtuoso"):
+            at_least(f"{kind} queries: idlib-kg >= 1x {peer} throughput", "idlib-kg", peer, named(kind), 1.0)
     every = [q.name for q in QUERIES]
     at_least("like for like, both on disk: idlib-kg-disk vs the Oxigraph server (all queries)",
              "idlib-kg-disk", "oxigraph", every, 1.0)

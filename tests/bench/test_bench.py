@@ -155,14 +155,22 @@ def test_goals_compare_idlib_kg_with_its_peers():
         cell("idlib-kg-cached", "trivial", 1, 2000, 0.4), cell("idlib-kg-cached", "claims-per-claimant", 8, 400, 2),
         cell("oxigraph", "claims-per-claimant", 8, 450, 20),
         # trivial at c=8 is far below the floor: shown, but the 80% goal is on the medium queries
-        cell("idlib-kg", "trivial", 8, 2000, 4.0), cell("pyoxigraph", "trivial", 2, 20000, 0.1)]}
+        cell("idlib-kg", "trivial", 8, 2000, 4.0), cell("pyoxigraph", "trivial", 2, 20000, 0.1),
+        # 20x at c=1: shown, but the 50x goal is set at c=8 (100x here)
+        cell("idlib-kg", "claims-per-claimant", 1, 200, 5), cell("rdflib-endpoint", "claims-per-claimant", 1, 10, 100)]}
     verdicts = {g: v for g, _, v in goals(results)}
-    assert verdicts["medium queries: idlib-kg >= 50x rdflib-endpoint throughput"] == "met"
+    figures = {g: f for g, f, _ in goals(results)}
+    assert verdicts["medium queries at c=8: idlib-kg >= 50x rdflib-endpoint throughput"] == "met"
+    assert figures["medium queries at c=8: idlib-kg >= 50x rdflib-endpoint throughput"].startswith(
+        "at c=8: 100.0x (idlib-kg/rdflib-endpoint: min 20.00x")
+    results["cells"][4]["throughput"] = 20  # rdflib-endpoint at c=8: now only 25x
+    assert {g: v for g, _, v in goals(results)}["medium queries at c=8: idlib-kg >= 50x rdflib-endpoint throughput"] \
+        == "MISSED"
+    results["cells"][4]["throughput"] = 5
     assert verdicts["trivial query: within 2x of the Oxigraph server"] == "MISSED"
     assert verdicts["trivial query repeated (response cache): within 2x of the Oxigraph server"] == "met"
     assert verdicts["medium queries repeated (response cache): idlib-kg-cached >= 1x oxigraph"] == "MISSED"
     assert verdicts["medium queries at c=8: >= 80% of raw pyoxigraph's two-thread rate"] == "met"
-    figures = {g: f for g, f, _ in goals(results)}
     assert "(others: trivial 10%)" in figures["medium queries at c=8: >= 80% of raw pyoxigraph's two-thread rate"]
     assert verdicts["trivial query at c=1: <= 0.7 ms added over in-process pyoxigraph"] == "MISSED"
 
