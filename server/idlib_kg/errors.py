@@ -25,7 +25,7 @@ def error_answer(e: HTTPException, method: str, path: str, accept: MIMEAccept) -
         log.warning("%s %s -> %s: %s", method, path, status, e.description)
     message = e.description or e.name
     headers: list[tuple[str, str]] = []
-    valid = getattr(e, "valid_methods", None)
+    valid = sorted(getattr(e, "valid_methods", None) or ())  # a set: sorted, the same every run
     if status == 405 and valid:
         allowed = ", ".join(m for m in valid if m not in ("HEAD", "OPTIONS"))
         message = f"{method} is not allowed on {path}; use {allowed}"
