@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, Hashable, TypeVar
+from functools import lru_cache, wraps
+from typing import Callable, Generic, Hashable, TypeVar
 
 V = TypeVar("V")
+F = TypeVar("F", bound=Callable)
 
 #: set (to True) in the WSGI environ by a view whose answer depends only on the request's
 #: method, target, Content-Type, Accept and body, and on the data: the HTTP front may then
@@ -68,3 +70,22 @@ class BoundedCache(Generic[V]):
             self._data.clear()
             self.bytes = 0
             self.generation += 1
+
+
+def memoize_small(max_chars: int, entries: int) -> Callable[[F], F]:
+    """functools.lru_cache for calls whose text arguments are each at most `max_chars` long
+    (None counts as empty). A call with a longer one is computed and not kept, so the memo is
+    bounded in characters as well as in entries. The wrapper keeps cache_info / cache_clear."""
+    def wrap(fn: F) -> F:
+        memo = lru_cache(maxsize=entries)(fn)
+
+        @wraps(fn)
+        def call(*args):
+            for a in args:  # a loop, not all(...): this runs on every query's every line
+                if a is not None and len(a) > max_chars:
+                    return fn(*args)
+            return memo(*args)
+
+        call.cache_info, call.cache_clear = memo.cache_info, memo.cache_clear
+        return call  # type: ignore[return-value]
+    return wrap

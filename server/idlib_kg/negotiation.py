@@ -18,10 +18,11 @@ for application/json), with charset=utf-8 on text types.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
+
+from idlib_kg.cache import memoize_small
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,11 @@ MEMO_MAX_CHARS = 512
 def choose_from_header(form: str, accept_header: str | None, format_param: str | None = None) -> Choice:
     """choose_for_query from the raw Accept header. Memoized: a server sees few distinct
     headers, and parsing and matching one costs more than the rest of a cached answer."""
-    if len(accept_header or "") <= MEMO_MAX_CHARS and len(format_param or "") <= MEMO_MAX_CHARS:
-        return _choose_memo(form, accept_header, format_param)
-    return choose_for_query(form, parse_accept(accept_header), format_param)
+    return _choose(form, accept_header, format_param)
 
 
-@lru_cache(maxsize=256)
-def _choose_memo(form: str, accept_header: str | None, format_param: str | None) -> Choice:
+@memoize_small(MEMO_MAX_CHARS, 256)
+def _choose(form: str, accept_header: str | None, format_param: str | None) -> Choice:
     return choose_for_query(form, parse_accept(accept_header), format_param)
 
 

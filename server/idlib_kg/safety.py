@@ -21,9 +21,10 @@ import ipaddress
 import re
 import socket
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable, Iterable
 from urllib.parse import urljoin, urlsplit
+
+from idlib_kg.cache import memoize_small
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
@@ -83,8 +84,9 @@ class Inspection:
 # and single characters _TOKEN would find one position at a time. Taking the run whole and
 # splitting it here keeps the tokens the same and the lexer linear: trying `pname` again at
 # every position of a long run (a.a.a.a..., ééé...) took quadratic time in the HTTP thread.
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_RUN_PART = re.compile(r"(?P<ws>\s+)|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>.)", re.DOTALL)
+_WORD_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"  # the `word` group of _TOKEN
+_WORD = re.compile(_WORD_PATTERN)
+_RUN_PART = re.compile(rf"(?P<ws>\s+)|(?P<word>{_WORD_PATTERN})|(?P<other>.)", re.DOTALL)
 
 
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -136,13 +138,6 @@ def inspect(text: str, base: str = "") -> Inspection:
     `base` is the base IRI the engine resolves relative IRIs against (a BASE in the text wins).
     The result is shared by callers that inspect the same text (memoized): do not modify it.
     """
-    if len(text) <= MEMO_MAX_CHARS:
-        return _inspect_memo(text, base)
-    return _inspect(text, base)
-
-
-@lru_cache(maxsize=1024)
-def _inspect_memo(text: str, base: str) -> Inspection:
     return _inspect(text, base)
 
 
@@ -172,12 +167,10 @@ LINE_MEMO_MAX_CHARS = 200
 LINE_MEMO_ENTRIES = 1024
 
 
-def _lex_line(line: str) -> tuple[tuple[Token, ...], str]:
+@memoize_small(LINE_MEMO_MAX_CHARS, LINE_MEMO_ENTRIES)
+def _line(line: str) -> tuple[tuple[Token, ...], str]:
     toks = tokenize(line)
     return tuple(toks), normalized_text(toks)
-
-
-_line = lru_cache(maxsize=LINE_MEMO_ENTRIES)(_lex_line)
 
 
 def _tokens_and_normalized(text: str) -> tuple[list[Token], str]:
@@ -194,30 +187,22 @@ def _tokens_and_normalized(text: str) -> tuple[list[Token], str]:
     tokens: list[Token] = []
     parts: list[str] = []
     for line in text.split("\n"):
-        toks, norm = _line(line) if len(line) <= LINE_MEMO_MAX_CHARS else _lex_line(line)
+        toks, norm = _line(line)
         if toks:
             tokens.extend(toks)
             parts.append(norm)
     return tokens, " ".join(parts)
 
 
+@memoize_small(512, 1024)  # a PREFIX block repeats in every query
 def _join(base: str, body: str) -> str:
-    """urljoin, memoized for IRIs of usual length (a PREFIX block repeats in every query)."""
-    if len(base) + len(body) <= 1024:
-        return _join_memo(base, body)
-    return _join_uncached(base, body)
-
-
-def _join_uncached(base: str, body: str) -> str:
     try:
         return urljoin(base, body)
     except ValueError:  # a base such as <http://[::1/> does not parse: keep as written
         return body
 
 
-_join_memo = lru_cache(maxsize=1024)(_join_uncached)
-
-
+@memoize_small(MEMO_MAX_CHARS, 1024)
 def _inspect(text: str, base: str) -> Inspection:
     toks, normalized = _tokens_and_normalized(text)
     result = Inspection()

@@ -15,7 +15,7 @@ import requests
 
 from idlib_kg.bench import process_tree
 from idlib_kg.executor import QueryResult
-from idlib_kg.cache import BoundedCache
+from idlib_kg.cache import BoundedCache, memoize_small
 from idlib_kg.safety import inspect
 
 from .conftest import DATA
@@ -56,6 +56,26 @@ def test_cache_drops_a_value_computed_before_a_clear():
     assert cache.get("stale") is None
     cache.put("fresh", _result(10), 10, generation=cache.generation)
     assert cache.get("fresh") is not None
+
+
+def test_memoize_small_keeps_calls_with_short_texts_only_and_a_bounded_number():
+    calls = []
+
+    @memoize_small(max_chars=5, entries=3)
+    def shout(text, suffix=None):
+        calls.append((text, suffix))
+        return [text.upper(), suffix]
+
+    assert shout("abc") is shout("abc") and shout("ab", None) is shout("ab", None)  # None: empty
+    assert shout("abcdef") == ["ABCDEF", None] and shout("abcdef") is not shout("abcdef")  # too long: not kept
+    assert shout("a", "x" * 6) is not shout("a", "x" * 6)  # any argument too long
+    assert calls.count(("abc", None)) == 1 and calls.count(("ab", None)) == 1
+    assert calls.count(("abcdef", None)) == 3
+    for word in ("p", "q", "r", "s"):
+        shout(word)
+    assert shout.cache_info().currsize == 3 and shout.cache_info().maxsize == 3
+    shout.cache_clear()
+    assert shout.cache_info().currsize == 0
 
 
 def test_normalized_text_drops_comments_and_spacing_only():
