@@ -90,9 +90,13 @@ class Runtime:
                                    union_default_graph=settings.backend_union_default_graph)
             return cls(settings, None, remote)
         opened = open_store(settings.store_path, settings.load_files, optimize=settings.optimize)
-        executor = Executor(opened, workers=settings.workers, timeout=settings.timeout,
-                            running=default_running(settings.http_processes)).start()
-        return cls(settings, opened, executor)
+        return cls.with_workers(settings, opened)
+
+    @classmethod
+    def with_workers(cls, settings: Settings, opened: OpenedStore) -> "Runtime":
+        """Over a store already open: fork its worker pool (before any thread starts)."""
+        return cls(settings, opened, Executor(opened, workers=settings.workers, timeout=settings.timeout,
+                                              running=default_running(settings.http_processes)).start())
 
     @property
     def data_version(self) -> str | None:
@@ -294,12 +298,11 @@ def _announce(settings: Settings, runtime: Runtime | None, port: int, opened: Op
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{host}:{port}/"
     opened = opened or (runtime.opened if runtime is not None else None)
-    running = default_running(settings.http_processes)
     procs = (f"{settings.http_processes} HTTP processes x {settings.workers} query workers"
              if settings.http_processes > 1 else f"{settings.workers} query workers")
     if opened is not None:
-        procs += f", at most {min(running, settings.workers)} running at once per HTTP process"
-    if opened is not None:
+        running = min(default_running(settings.http_processes), settings.workers)
+        procs += f", at most {running} running at once per HTTP process"
         print(f"idlib-kg: serving {len(opened.files)} data file(s), data version "
               f"{opened.version}, {procs}", file=sys.stderr)
     elif runtime is not None:
@@ -377,9 +380,7 @@ def _serve_processes(settings: Settings) -> int:
             if opened is None:
                 runtime = Runtime.start(settings)
             else:
-                runtime = Runtime(settings, opened,
-                                  Executor(opened, workers=settings.workers, timeout=settings.timeout,
-                                           running=default_running(settings.http_processes)).start())
+                runtime = Runtime.with_workers(settings, opened)
             try:
                 _create_server(settings, runtime, sock).run()
             except KeyboardInterrupt:
