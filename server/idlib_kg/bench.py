@@ -557,12 +557,17 @@ IDLIB_VARIANTS = {
 }
 
 
+def request_timeout(args) -> float:
+    """How long one request may take, for every client and every system's query time limit."""
+    return max(30.0, args.duration * 4)
+
+
 def _start_system(name: str, files, workdir: Path, args, stack) -> Target | None:
     """Start and load one system; None (with a message) when it is not installed."""
     from idlib_kg.dataset import PARSE_BASE_IRI
     from idlib_kg.services import (EndpointServer, OxigraphServer, RdflibEndpointServer,
                                    VirtuosoServer, which)
-    timeout = max(30.0, args.duration * 4)
+    timeout = request_timeout(args)
     corpus = files[-1].path
     if name in IDLIB_VARIANTS:
         options, note = IDLIB_VARIANTS[name]
@@ -741,7 +746,7 @@ def _measure(target: Target, queries, args, results) -> None:
                 if args.client == "wrk" and target.url:
                     vary = "none" if not target.unique else "comment" if target.vary is commented else "values"
                     run_wrk_cell(cell, target.url, q.text, duration, args.requests, vary,
-                                 max(30.0, args.duration * 4), Path(args.workdir))
+                                 request_timeout(args), Path(args.workdir))
                 else:
                     run_cell(cell, target.make_client, q.text, duration, args.requests, target.unique,
                              target.vary)

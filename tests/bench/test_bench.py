@@ -3,6 +3,8 @@ report. Behaviour only: no assertion depends on how fast anything is."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -61,9 +63,13 @@ def test_failures_are_counted_with_the_first_error(corpus_store):
     assert cell.ok == 0 and cell.failures == 3 and "SyntaxError" in cell.first_error
 
 
+def require_wrk() -> None:
+    require(which("wrk") is not None, "wrk is not installed (apt-get install wrk)")
+
+
 @pytest.fixture
 def wrk_endpoint(server):
-    require(which("wrk") is not None, "wrk is not installed (apt-get install wrk)")
+    require_wrk()
     return server.endpoint
 
 
@@ -89,48 +95,48 @@ class QuietServer(ThreadingHTTPServer):
         pass  # wrk closes its connections at the end of a cell, maybe mid-answer
 
 
-class RecordingDelay:
-    seconds = 0.0  # how long the recording endpoint takes to answer
-    serial = False  # one answer at a time
-    lock = threading.Lock()
-
-
 @pytest.fixture
 def recording_endpoint():
-    """A loopback HTTP/1.1 server that answers 200 and keeps each request's form query."""
+    """Start loopback HTTP/1.1 servers that answer 200 after `delay` seconds (one at a time if
+    `serial`) and keep each request's form query: start(delay, serial) -> (url, queries seen)."""
     from urllib.parse import parse_qs
-    require(which("wrk") is not None, "wrk is not installed (apt-get install wrk)")
-    seen: list[str] = []
+    servers = []
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def start(delay: float = 0.0, serial: bool = False) -> tuple[str, list[str]]:
+        seen: list[str] = []
+        one_at_a_time = threading.Lock() if serial else contextlib.nullcontext()
 
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            seen.append(parse_qs(body.decode())["query"][0])
-            if RecordingDelay.serial:
-                with RecordingDelay.lock:
-                    time.sleep(RecordingDelay.seconds)
-            else:
-                time.sleep(RecordingDelay.seconds)
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
 
-        def log_message(self, *args):
-            pass
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                seen.append(parse_qs(body.decode())["query"][0])
+                with one_at_a_time:
+                    time.sleep(delay)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
 
-    httpd = QuietServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/sparql", seen
-    httpd.shutdown()
-    httpd.server_close()
+            def log_message(self, *args):
+                pass
+
+        httpd = QuietServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}/sparql", seen
+
+    yield start
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @pytest.mark.parametrize("vary", ["values", "comment", "none"])
 def test_wrk_sends_the_query_made_distinct_as_asked(recording_endpoint, tmp_path, vary):
-    url, seen = recording_endpoint
+    require_wrk()
+    url, seen = recording_endpoint()
     query = 'SELECT * WHERE { ?s ?p "a b&c=d%" } LIMIT 1'
     cell = run_wrk_cell(Cell("recorder", "q", 2), url, query, duration=1, max_requests=20, vary=vary,
                         timeout=30, workdir=tmp_path)
@@ -222,6 +228,8 @@ def test_bad_options_exit_2(tmp_path):
     assert r.returncode == 2
     r = idlib_kg("bench", "--repeat", "0", "--workdir", tmp_path)
     assert r.returncode == 2 and "--repeat must be positive" in r.stderr
+    r = idlib_kg("bench", "--client", "curl", "--workdir", tmp_path)
+    assert r.returncode == 2 and "invalid choice: 'curl'" in r.stderr
 
 
 def test_client_wrk_without_wrk_exits_2(tmp_path):
@@ -232,39 +240,16 @@ def test_client_wrk_without_wrk_exits_2(tmp_path):
 
 
 @pytest.mark.parametrize("client", ["wrk", "python"])
-def test_a_system_slower_than_a_quarter_of_a_cell_is_skipped_at_higher_concurrency(tmp_path, client):
+def test_a_system_slower_than_a_quarter_of_a_cell_is_skipped_at_higher_concurrency(
+        tmp_path, recording_endpoint, client):
     """As rdflib-endpoint on q09: measured at c=1, reported as skipped above it."""
-    import argparse
     if client == "wrk":
-        require(which("wrk") is not None, "wrk is not installed (apt-get install wrk)")
-
-    class Slow(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self):
-            self.rfile.read(int(self.headers["Content-Length"]))
-            time.sleep(0.6)
-            body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = QuietServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{httpd.server_address[1]}/sparql"
-    try:
-        target = bench.Target("slow", lambda: bench.HttpClient(url, 30), None, url=url)
-        args = argparse.Namespace(concurrency=[1, 8], duration=1.0, requests=100, client=client,
-                                  workdir=tmp_path)
-        results = {"rows": {}, "cells": []}
-        bench._measure(target, [QUERIES[0]], args, results)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+        require_wrk()
+    url, _ = recording_endpoint(delay=0.6)
+    target = bench.Target("slow", lambda: bench.HttpClient(url, 30), None, url=url)
+    args = argparse.Namespace(concurrency=[1, 8], duration=1.0, requests=100, client=client, workdir=tmp_path)
+    results = {"rows": {}, "cells": []}
+    bench._measure(target, [QUERIES[0]], args, results)
     c1, c8 = results["cells"]
     assert c1["concurrency"] == 1 and not c1["skipped"] and c1["failures"] == 0
     assert c8["concurrency"] == 8 and c8["skipped"].startswith("p50 0.")
@@ -273,17 +258,13 @@ def test_a_system_slower_than_a_quarter_of_a_cell_is_skipped_at_higher_concurren
 def test_cells_last_two_rounds_and_a_system_too_slow_for_that_is_skipped(tmp_path, recording_endpoint):
     """A server answering one request at a time in 0.1 s: c=4 gets a longer cell, c=32 (two
     rounds about 6 s, over 4 x the 1 s cell) is skipped."""
-    import argparse
-    url, _ = recording_endpoint
+    require_wrk()
+    url, _ = recording_endpoint(delay=0.1, serial=True)
     target = bench.Target("serial", lambda: bench.HttpClient(url, 30), None, url=url)
     args = argparse.Namespace(concurrency=[1, 4, 32], duration=1.0, requests=1000, client="wrk",
                               workdir=tmp_path)
     results = {"rows": {}, "cells": []}
-    RecordingDelay.seconds, RecordingDelay.serial = 0.1, True
-    try:
-        bench._measure(target, [QUERIES[0]], args, results)
-    finally:
-        RecordingDelay.seconds, RecordingDelay.serial = 0.0, False
+    bench._measure(target, [QUERIES[0]], args, results)
     c1, c4, c32 = results["cells"]
     assert not c1["skipped"] and c1["ok"] > 0 and c1["failures"] == 0
     assert not c4["skipped"] and c4["ok"] > 0 and c4["failures"] == 0
