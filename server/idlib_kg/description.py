@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import render_template_string
-from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from idlib_kg import __version__
 from idlib_kg.executor import PREFIXES
 from idlib_kg.negotiation import Format, GRAPH_FORMATS, RESULT_FORMATS
+from idlib_kg.serialization import serialize_graph
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -90,7 +91,7 @@ def describe(endpoint: str, graphs: list[GraphInfo], *, update_endpoint: str | N
 
 
 def serialize_description(triples: list[Triple], fmt: Format) -> bytes:
-    return serialize(triples, format=fmt.oxigraph, prefixes=PREFIXES)
+    return serialize_graph(triples, fmt.oxigraph, PREFIXES)
 
 
 HTML_TEMPLATE = """<!doctype html>

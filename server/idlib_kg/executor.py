@@ -54,9 +54,10 @@ from pathlib import Path
 from typing import Protocol
 
 from pyoxigraph import (NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions,
-                        QueryTriples, Store, parse_query_results, serialize)
+                        QueryTriples, Store, parse_query_results)
 
 from idlib_kg.negotiation import GRAPH_FORMATS, RESULT_FORMATS
+from idlib_kg.serialization import serialize_graph
 from idlib_kg.store import OpenedStore
 from idlib_kg.vocab import prefixes
 
@@ -206,7 +207,7 @@ def serialize_results(results: QueryBoolean | QuerySolutions | QueryTriples, job
             triples = list(itertools.islice(results, job.max_rows + 1))
             truncated = len(triples) > job.max_rows
             del triples[job.max_rows:]
-            body = serialize(triples, format=fmt.oxigraph, prefixes=PREFIXES)
+            body = serialize_graph(triples, fmt.oxigraph, PREFIXES)
             return QueryResult(body, "graph", fmt.key, len(triples), truncated)
     except (OSError, ValueError, RuntimeError) as e:  # evaluation errors surface while iterating
         raise QueryError(f"the query failed: {e}") from None

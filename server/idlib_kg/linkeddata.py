@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    send_file, url_for)
-from pyoxigraph import RdfFormat, parse, serialize
+from pyoxigraph import RdfFormat, parse
 from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from idlib_kg import resources, void
@@ -40,6 +40,7 @@ from idlib_kg.description import DESCRIPTION_FORMATS, HTML
 from idlib_kg.executor import QueryJob
 from idlib_kg.export import PREFIXES
 from idlib_kg.negotiation import GRAPH_FORMATS, Format, NotAcceptable, choose
+from idlib_kg.serialization import serialize_graph
 
 log = logging.getLogger(__name__)
 
@@ -403,8 +404,7 @@ def ontology(ext: str | None = None):
     else:
         triples = list(parse(path=str(path), format=RdfFormat.TURTLE))
         triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-        resp = rdf_response(serialize(triples, format=GRAPH_FORMATS[fmt].oxigraph,
-                                      prefixes=PREFIXES if fmt == "turtle" else None), fmt)
+        resp = rdf_response(serialize_graph(triples, GRAPH_FORMATS[fmt].oxigraph), fmt)
     if location:
         resp.headers["Content-Location"] = location
     return _vary(resp)

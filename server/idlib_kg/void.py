@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, current_app, render_template, request
-from pyoxigraph import Literal, NamedNode, Triple, serialize
+from pyoxigraph import Literal, NamedNode, Triple
 from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from idlib_kg.description import DESCRIPTION_FORMATS
 from idlib_kg.executor import QueryJob
 from idlib_kg.negotiation import NotAcceptable, choose
+from idlib_kg.serialization import serialize_graph
 from idlib_kg.vocab import prefixes
 
 bp = Blueprint("void", __name__)
@@ -124,8 +125,7 @@ def void_description() -> Response:
     if fmt.key == "html":
         body = render_template("void.html", **facts)
     else:
-        body = serialize(triples, format=fmt.format.oxigraph,
-                         prefixes=PREFIXES if fmt.key == "turtle" else None)
+        body = serialize_graph(triples, fmt.format.oxigraph, PREFIXES if fmt.key == "turtle" else None)
     resp = Response(body, content_type=fmt.content_type)
     resp.headers["Vary"] = "Accept"
     return resp

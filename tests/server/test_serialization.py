@@ -1,0 +1,67 @@
+"""Graph answers: JSON-LD compacted with an @context, the same triples as every other format."""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+import requests
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from idlib_kg import resources
+from idlib_kg.serialization import compact_jsonld, serialize_graph
+from idlib_kg.vocab import NAMESPACES
+
+ONTOLOGY = resources.ontology_dir() / "idlib-kg.ttl"
+
+
+def _ox_graph(data: bytes, fmt: ox.RdfFormat) -> Graph:
+    """Parse with pyoxigraph (an implementation other than the rdflib that wrote the JSON-LD)."""
+    nt = ox.serialize(ox.parse(data, format=fmt), format=ox.RdfFormat.N_TRIPLES)
+    return Graph().parse(data=nt.decode(), format="nt")
+
+
+def test_compacted_jsonld_expands_to_the_same_triples_blank_nodes_included():
+    triples = list(ox.parse(path=str(ONTOLOGY), format=ox.RdfFormat.TURTLE))
+    assert any(isinstance(t.object, ox.BlankNode) for t in triples)  # restrictions, lists
+    doc = compact_jsonld(triples)
+    expected = Graph().parse(ONTOLOGY, format="turtle")
+    assert isomorphic(_ox_graph(doc, ox.RdfFormat.JSON_LD), expected)
+
+
+def test_context_holds_the_namespaces_used_and_iris_are_compact():
+    s, p, o = (ox.NamedNode(NAMESPACES["ikr"] + "russia"), ox.NamedNode(NAMESPACES["owl"] + "sameAs"),
+               ox.NamedNode(NAMESPACES["wd"] + "Q159"))
+    doc = json.loads(compact_jsonld([ox.Triple(s, p, o)]))
+    assert doc["@context"] == {k: NAMESPACES[k] for k in ("ikr", "owl", "wd")}
+    assert doc["@id"] == "ikr:russia" and doc["owl:sameAs"] == {"@id": "wd:Q159"}
+
+
+def test_other_formats_are_pyoxigraphs_with_prefixes():
+    t = ox.Triple(ox.NamedNode(NAMESPACES["ikr"] + "a"), ox.NamedNode(NAMESPACES["rdfs"] + "label"),
+                  ox.Literal("A"))
+    ttl = serialize_graph([t], ox.RdfFormat.TURTLE, {"rdfs": NAMESPACES["rdfs"]})
+    assert b"@prefix rdfs:" in ttl and b"rdfs:label" in ttl
+    assert serialize_graph([t], ox.RdfFormat.N_TRIPLES) == ox.serialize([t], format=ox.RdfFormat.N_TRIPLES)
+
+
+def test_construct_as_jsonld_has_a_context_and_the_triples_of_ntriples(endpoint):
+    query = ("CONSTRUCT { ?s ?p ?o } WHERE { ?s a <https://w3id.org/idlib-kg/ontology#State> ; ?p ?o }")
+    answers = {media: requests.post(endpoint.endpoint, data={"query": query}, headers={"Accept": media})
+               for media in ("application/ld+json", "application/n-triples")}
+    jsonld, nt = answers["application/ld+json"], answers["application/n-triples"]
+    assert jsonld.status_code == 200 and jsonld.headers["Content-Type"].startswith("application/ld+json")
+    assert "@context" in jsonld.json()
+    assert jsonld.headers["X-Idlib-Rows"] == nt.headers["X-Idlib-Rows"]
+    assert isomorphic(_ox_graph(jsonld.content, ox.RdfFormat.JSON_LD),
+                      _ox_graph(nt.content, ox.RdfFormat.N_TRIPLES))
+
+
+def test_service_description_in_jsonld_is_compacted(endpoint):
+    r = requests.get(endpoint.endpoint, headers={"Accept": "application/ld+json"})
+    doc = r.json()
+    assert doc["@context"]["sd"] == NAMESPACES["sd"]
+    turtle = requests.get(endpoint.endpoint, headers={"Accept": "text/turtle"})
+    assert isomorphic(_ox_graph(r.content, ox.RdfFormat.JSON_LD),
+                      _ox_graph(turtle.content, ox.RdfFormat.TURTLE))
