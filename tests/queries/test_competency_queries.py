@@ -107,11 +107,11 @@ EXPECTED: dict[str, Expect | bool] = {
         ],
     ),
     '04-emergency-meeting.rq': Expect(
-        ('meeting', 'organizerLabel', 'office', 'begin', 'latestEnd', 'duration', 'qualifier', 'upperBound', 'unit', 'claimantLabel', 'polarity', 'attendeeLabel'),
+        ('meeting', 'organizerLabel', 'office', 'convened', 'begin', 'latestEnd', 'duration', 'qualifier', 'upperBound', 'unit', 'claimantLabel', 'polarity', 'attendeeLabel'),
         ordered=False,
         rows=[
-            ('ikr:security-meeting-2020-02-27', 'Recep Tayyip Erdoğan', 'President of Turkey', '2020-02-27T21:30:00+03:00', '2020-02-28T03:30:00+03:00', 'nearly six hours', 'nearly', '6', 'hour', 'Security sources (unnamed, as cited by Daily Sabah)', 'positive', 'All Turkish ministers and senior officials'),
-            ('ikr:security-meeting-2020-02-27', 'Recep Tayyip Erdoğan', 'President of Turkey', '2020-02-27T21:30:00+03:00', '2020-02-28T03:30:00+03:00', 'nearly six hours', 'nearly', '6', 'hour', 'Security sources (unnamed, as cited by Daily Sabah)', 'positive', 'Hakan Fidan'),
+            ('ikr:security-meeting-2020-02-27', 'Recep Tayyip Erdoğan', 'President of Turkey', 'Late Thursday', '2020-02-27T21:30:00+03:00', '2020-02-28T03:30:00+03:00', 'nearly six hours', 'nearly', '6', 'hour', 'Security sources (unnamed, as cited by Daily Sabah)', 'positive', 'All Turkish ministers and senior officials'),
+            ('ikr:security-meeting-2020-02-27', 'Recep Tayyip Erdoğan', 'President of Turkey', 'Late Thursday', '2020-02-27T21:30:00+03:00', '2020-02-28T03:30:00+03:00', 'nearly six hours', 'nearly', '6', 'hour', 'Security sources (unnamed, as cited by Daily Sabah)', 'positive', 'Hakan Fidan'),
         ],
     ),
     '05-sochi-agreement.rq': Expect(
@@ -162,12 +162,11 @@ EXPECTED: dict[str, Expect | bool] = {
             ('2020-01-01T00:00:00+03:00', '2020-01-31T23:59:59+03:00', None, 'ikr:regime-offensive-2020', 'Syrian regime offensive on the Aleppo countryside and Idlib, 2020', 'since the start of the year'),
             ('2020-01-01T00:00:00+03:00', '2020-01-31T23:59:59+03:00', None, 'ikr:russian-airstrikes-2020', 'Heavy Russian airstrikes backing the regime offensive, 2020', 'since the start of the year'),
             ('2020-02-01T00:00:00+03:00', None, '2020-02-28T00:00:00+03:00', 'ikr:condemnation-turkey-russia', "Turkey condemns Russia's policy around Idlib", 'Earlier this month'),
+            ('2020-02-27T00:00:00+03:00', '2020-02-27T23:59:59+03:00', None, 'ikr:security-meeting-2020-02-27', 'Emergency national security meeting on tensions in Idlib, 27 February 2020', 'Late Thursday'),
             ('2020-02-27T00:00:00+03:00', None, '2020-02-28T06:00:00+03:00', 'ikr:attack-2020-02-27', 'Aerial bombardment of Turkish troops in Idlib, 27 February 2020', 'Thursday night'),
             ('2020-02-27T00:00:00+03:00', None, '2020-02-28T23:59:59+03:00', 'ikr:phone-call-cavusoglu-stoltenberg', 'Phone call between Mevlüt Çavuşoğlu and Jens Stoltenberg after the attack', 'after 33 Turkish soldiers were killed'),
             ('2020-02-27T00:00:00+03:00', None, '2020-02-28T23:59:59+03:00', 'ikr:report-security-sources', 'Security sources tell Daily Sabah who attended the meeting', 'after 33 Turkish soldiers were killed'),
             ('2020-02-27T00:00:00+03:00', None, '2020-02-28T23:59:59+03:00', 'ikr:statement-russian-defence-ministry', "Statement of Russia's Defence Ministry on the Idlib strikes", 'after 33 Turkish soldiers were killed'),
-            ('2020-02-27T21:30:00+03:00', '2020-02-27T21:30:00+03:00', '2020-02-28T03:30:00+03:00', 'ikr:security-meeting-2020-02-27', 'Emergency national security meeting on tensions in Idlib, 27 February 2020', 'Late Thursday'),
-            ('2020-02-27T21:30:00+03:00', '2020-02-27T21:30:00+03:00', '2020-02-28T03:30:00+03:00', 'ikr:security-meeting-2020-02-27', 'Emergency national security meeting on tensions in Idlib, 27 February 2020', 'convened at 9:30 p.m. and lasted nearly six hours'),
             ('2020-02-28T00:00:00+03:00', None, '2020-02-28T23:59:59+03:00', 'ikr:call-stoltenberg-halt', 'Stoltenberg calls for an immediate halt to the attacks', 'later on Friday'),
             ('2020-02-28T00:00:00+03:00', None, '2020-02-28T23:59:59+03:00', 'ikr:condemnation-stoltenberg', 'Stoltenberg condemns attacks by the Syrian regime and Russia in Idlib', 'later on Friday'),
             ('2020-02-28T00:00:00+03:00', None, '2020-02-28T23:59:59+03:00', 'ikr:daily-sabah-report', "Daily Sabah's report of 28 February 2020", 'Friday'),
@@ -290,11 +289,11 @@ COVERAGE = {
         'claim-mod-russian-planes-did-not-strike', 'count-turkish-soldiers-killed', 'idlib',
         'role-ds-regime-perpetrator', 'role-ds-russia-backer',
         'role-mod-russian-planes-perpetrator', 'russian-defence-ministry', 'russian-planes',
-        'statement-russian-defence-ministry', 'strike-area', 'syrian-government',
-        'time-after-attack', 'time-thursday-night', 'turkish-soldiers-killed', 'turkish-troops',
+        'statement-russian-defence-ministry', 'strike-area', 'support-russia-regime',
+        'syrian-government', 'time-after-attack', 'time-thursday-night', 'turkish-soldiers-killed', 'turkish-troops',
     ],
     (348, 492): [
-        'claim-mod-ceasefire-efforts', 'idlib-ceasefire', 'russia',
+        'claim-mod-ceasefire-efforts', 'full-ceasefire-by-regime', 'russia',
         'statement-russian-defence-ministry', 'syrian-government', 'turkish-soldiers-killed',
     ],
     (494, 625): [
@@ -320,7 +319,7 @@ COVERAGE = {
     ],
     (1423, 1538): [
         'erdogan', 'president-of-turkey', 'security-meeting-2020-02-27', 'tenure-erdogan-president',
-        'time-security-meeting', 'time-tenure-observed',
+        'time-late-thursday', 'time-tenure-observed',
     ],
     (1539, 1777): [
         'claim-security-sources-attendance', 'count-meeting-duration', 'daily-sabah', 'hakan-fidan',
@@ -352,7 +351,7 @@ COVERAGE = {
         'attacks-on-idlib', 'call-stoltenberg-halt', 'claim-stoltenberg-halt',
         'claim-stoltenberg-regime-and-russia-attacks', 'condemnation-stoltenberg',
         'role-stoltenberg-regime-perpetrator', 'role-stoltenberg-russia-perpetrator', 'stoltenberg',
-        'support-russia-regime', 'time-later-on-friday', 'time-publication', 'time-tenure-observed',
+        'time-later-on-friday', 'time-publication', 'time-tenure-observed',
     ],
     (2570, 2708): [
         'idlib', 'idlib-de-escalation-zone', 'sochi-agreeing', 'sochi-agreement',
