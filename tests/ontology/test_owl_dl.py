@@ -329,7 +329,10 @@ EXPECTED_ALIGNMENTS = [
     (IKG.Airstrike, SKOS.closeMatch, ACLED["air-drone-strike"]),
     (IKG.Airstrike, SKOS.exactMatch, WD.Q2380335),
     (IKG.AttackOnCivilians, SKOS.closeMatch, ACLED["violence-against-civilians"]),
-    (IKG.Agreement, SKOS.closeMatch, ACLED["agreement"]),
+    (IKG.Agreement, SKOS.relatedMatch, ACLED["agreement"]),  # codes the event of agreeing
+    (IKG.Ceasefire, SKOS.relatedMatch, CAMEO["0871"]),
+    (IKG.SpeechAct, SKOS.narrowMatch, CAMEO["01"]),  # CAMEO 01 is public statements only
+    (IKG.ViolentEvent, SKOS.narrowMatch, ACLED["battles"]),
     (IKG.Agreement, SKOS.closeMatch, WD.Q131569),
     (IKG.PhoneCall, SKOS.closeMatch, CAMEO["041"]),
     (IKG.Call, SKOS.closeMatch, CAMEO["0256"]),
