@@ -36,6 +36,11 @@ def compact_jsonld(triples: Iterable[Triple]) -> bytes:
     used: no @context, the plain expanded list)."""
     import rdflib  # only JSON-LD needs it: the HTTP and worker processes need not load it
 
+    triples = list(triples)
+    if any(isinstance(t.subject, Triple) or isinstance(t.object, Triple) for t in triples):
+        # neither JSON-LD 1.1 nor rdflib has RDF 1.2 triple terms (pyoxigraph refuses them too)
+        raise ValueError("JSON-LD cannot hold RDF 1.2 triple terms (<<( ... )>>); ask for Turtle, "
+                         "N-Triples or RDF/XML")
     nt = serialize(triples, format=RdfFormat.N_TRIPLES).decode("utf-8")
     context = {prefix: ns for prefix, ns in NAMESPACES.items() if ns in nt}
     graph = rdflib.Graph(bind_namespaces="none")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
+import pytest
 import requests
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -36,6 +37,24 @@ def test_context_holds_the_namespaces_used_and_iris_are_compact():
     doc = json.loads(compact_jsonld([ox.Triple(s, p, o)]))
     assert doc["@context"] == {k: NAMESPACES[k] for k in ("ikr", "owl", "wd")}
     assert doc["@id"] == "ikr:russia" and doc["owl:sameAs"] == {"@id": "wd:Q159"}
+
+
+def test_triple_terms_in_jsonld_are_a_clear_error_and_turtle_holds_them():
+    inner = ox.Triple(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/b"),
+                      ox.NamedNode("http://example.org/c"))
+    t = ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), inner)
+    with pytest.raises(ValueError, match="triple terms.*Turtle"):
+        compact_jsonld([t])
+    assert b"<<( <http://example.org/a>" in serialize_graph([t], ox.RdfFormat.TURTLE)
+
+
+def test_construct_of_a_triple_term_as_jsonld_is_a_400_that_says_which_formats_work(endpoint):
+    query = ("CONSTRUCT { <http://example.org/s> <http://example.org/p> "
+             "<<( <http://example.org/a> <http://example.org/b> <http://example.org/c> )>> } WHERE {}")
+    r = requests.post(endpoint.endpoint, data={"query": query}, headers={"Accept": "application/ld+json"})
+    assert r.status_code == 400 and "triple terms" in r.text and "Turtle" in r.text
+    ok = requests.post(endpoint.endpoint, data={"query": query}, headers={"Accept": "text/turtle"})
+    assert ok.status_code == 200 and "<<(" in ok.text
 
 
 def test_other_formats_are_pyoxigraphs_with_prefixes():
