@@ -4,22 +4,29 @@ pyoxigraph writes every format, fast and with our prefixes in Turtle, but its JS
 expanded form: every IRI in full, no `@context`. JSON-LD is the format people read in a
 browser or use from JavaScript, where `{"@id": "ikr:russia", "@type": "ikg:Backer"}` is what
 they expect from a linked-data site (Fuseki answers the same way). So JSON-LD is compacted
-here by rdflib's JSON-LD serializer, with an `@context` holding the prefixes of vocab.py that
-the document uses. It is the same RDF: a JSON-LD processor expands it to the same triples
+here: pyoxigraph's expanded document, with the IRIs under a namespace of vocab.py written as
+compact IRIs and those namespaces as the `@context`.
+
+Why not a JSON-LD library: rdflib's serializer turns typed literals into JSON numbers and
+booleans, which changes them ("2.0E0"^^xsd:double comes back as 2.0, "01" as 1, "NaN" is not
+JSON), and PyLD is a general processor, slow on large answers. Compacting with prefix
+definitions only needs three rules (below), and pyoxigraph's expanded form keeps every
+literal's lexical form. A JSON-LD processor expands the result to exactly the same triples
 (tests/server/test_serialization.py). Every other format is pyoxigraph's.
 
-The dataset dumps (export.py) stay expanded JSON-LD: they are for loading into stores, and
-are written byte for byte the same on every run, which rdflib's fresh blank node labels
-would not be.
+The dataset dumps (export.py) stay expanded JSON-LD, for loading into stores.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Iterable, Mapping
 
 from pyoxigraph import RdfFormat, Triple, serialize
 
 from idlib_kg.vocab import NAMESPACES
+
+RDF_TYPE = NAMESPACES["rdf"] + "type"
 
 
 def serialize_graph(triples: Iterable[Triple], fmt: RdfFormat,
@@ -31,18 +38,79 @@ def serialize_graph(triples: Iterable[Triple], fmt: RdfFormat,
     return serialize(triples, format=fmt, prefixes=dict(prefixes) if prefixes else None)
 
 
+class _Compactor:
+    """IRI -> compact IRI under the namespaces of vocab.py, remembering the prefixes used.
+
+    JSON-LD expands `prefix:suffix` to the prefix's IRI + suffix when the prefix is a term
+    whose IRI ends in "/" or "#" (all of ours do), except when the suffix starts with "//".
+    """
+
+    def __init__(self) -> None:
+        # longest namespace first, so that a namespace inside another picks the longer one
+        self.namespaces = sorted(NAMESPACES.items(), key=lambda kv: -len(kv[1]))
+        self.used: set[str] = set()
+
+    def iri(self, iri: str) -> str:
+        for prefix, ns in self.namespaces:
+            if iri.startswith(ns) and len(iri) > len(ns) and not iri.startswith("//", len(ns)):
+                self.used.add(prefix)
+                return f"{prefix}:{iri[len(ns):]}"
+        return iri
+
+    def value(self, obj: dict) -> dict:
+        """A node reference {"@id"} or a value object {"@value", "@type"|"@language"}."""
+        out = dict(obj)
+        if "@id" in out:
+            out["@id"] = self.iri(out["@id"])
+        if "@type" in out:  # a datatype IRI
+            out["@type"] = self.iri(out["@type"])
+        return out
+
+    def node(self, node: dict) -> dict:
+        out: dict = {"@id": self.iri(node["@id"])}
+        types = node.get(RDF_TYPE, [])
+        # rdf:type as @type, unless a type is a blank node (deprecated in @type)
+        if types and all(not t.get("@id", "_:").startswith("_:") for t in types):
+            out["@type"] = [self.iri(t["@id"]) for t in types]
+            node = {k: v for k, v in node.items() if k != RDF_TYPE}
+        for key, values in node.items():
+            if key != "@id":
+                out[self.iri(key)] = [self.value(v) for v in values]
+        return out
+
+
+def _merged(nodes: list[dict]) -> list[dict]:
+    """One node object per subject: pyoxigraph starts a new one whenever the subject changes
+    between consecutive triples (the same graph either way; one object reads better)."""
+    by_id: dict[str, dict] = {}
+    for node in nodes:
+        into = by_id.setdefault(node["@id"], {"@id": node["@id"]})
+        for key, values in node.items():
+            if key != "@id":
+                into.setdefault(key, []).extend(values)
+    return list(by_id.values())
+
+
+def _single_values(node: dict) -> dict:
+    """A one-element array as the element itself, as JSON-LD compaction writes it."""
+    return {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in node.items()}
+
+
 def compact_jsonld(triples: Iterable[Triple]) -> bytes:
     """JSON-LD with compact IRIs and an @context of the namespaces the triples use (none
     used: no @context, the plain expanded list)."""
-    import rdflib  # only JSON-LD needs it: the HTTP and worker processes need not load it
-
-    triples = list(triples)
-    if any(isinstance(t.subject, Triple) or isinstance(t.object, Triple) for t in triples):
-        # neither JSON-LD 1.1 nor rdflib has RDF 1.2 triple terms (pyoxigraph refuses them too)
-        raise ValueError("JSON-LD cannot hold RDF 1.2 triple terms (<<( ... )>>); ask for Turtle, "
-                         "N-Triples or RDF/XML")
-    nt = serialize(triples, format=RdfFormat.N_TRIPLES).decode("utf-8")
-    context = {prefix: ns for prefix, ns in NAMESPACES.items() if ns in nt}
-    graph = rdflib.Graph(bind_namespaces="none")
-    graph.parse(data=nt, format="nt")
-    return graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
+    try:
+        nodes = json.loads(serialize(triples, format=RdfFormat.JSON_LD))
+    except (OSError, ValueError, TypeError) as e:  # RDF 1.2 triple terms, directional literals
+        raise ValueError(f"this answer cannot be written as JSON-LD ({e}); ask for Turtle, "
+                         "N-Triples or RDF/XML") from None
+    compactor = _Compactor()
+    graph = [_single_values(compactor.node(n)) for n in _merged(nodes)]
+    if not compactor.used:
+        return json.dumps(nodes, ensure_ascii=False, indent=2).encode("utf-8")
+    doc: dict = {"@context": {p: ns for p, ns in NAMESPACES.items() if p in compactor.used}}
+    if len(graph) == 1:
+        doc.update(graph[0])
+    else:
+        doc["@graph"] = graph
+    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
