@@ -108,7 +108,7 @@ def choose(formats: dict[str, Format], accept: MIMEAccept, format_param: str | N
     if not accept:  # no Accept header at all
         return Choice(default, _content_type(default.media_type))
     offers = offered(formats)
-    best = accept.best_match(offers)
+    best = _without_parameters(accept).best_match(offers)
     if best is None:
         raise NotAcceptable("none of the types in the Accept header can be produced for this query; "
                             "offered: " + ", ".join(offers))
@@ -117,6 +117,19 @@ def choose(formats: dict[str, Format], accept: MIMEAccept, format_param: str | N
         if best == f.media_type or best in f.aliases:
             return Choice(f, _content_type(best))
     raise AssertionError(best)  # pragma: no cover
+
+
+def _without_parameters(accept: MIMEAccept) -> MIMEAccept:
+    """Accept with its media-type parameters dropped, q-values kept.
+
+    A parameter (`charset=utf-8`, a JSON-LD `profile`) does not change which format a client
+    means, but werkzeug matches an offer only with the same parameters: `Accept:
+    application/sparql-results+json; charset=utf-8` would get a 406. JSON-LD is answered
+    compacted whichever profile is named.
+    """
+    if not any(";" in value for value, _ in accept):
+        return accept
+    return MIMEAccept([(value.split(";", 1)[0].strip(), q) for value, q in accept])
 
 
 def choose_for_query(form: str, accept: MIMEAccept, format_param: str | None = None) -> Choice:

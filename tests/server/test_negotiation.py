@@ -31,6 +31,12 @@ CONSTRUCT = "CONSTRUCT { ?p <http://example.org/called> ?name } WHERE { ?p <http
     ("application/x-turtle", "CONSTRUCT", "turtle"),
     ("application/ld+json", "CONSTRUCT", "jsonld"),
     ("application/json", "SELECT", "json"),
+    # media-type parameters do not change the format meant
+    ("application/sparql-results+json; charset=utf-8", "SELECT", "json"),
+    ("text/csv;charset=utf-8;q=0.9, application/sparql-results+xml;q=0.5", "SELECT", "csv"),
+    ('application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"', "CONSTRUCT", "jsonld"),
+    ("text/turtle; charset=utf-8;q=0.2, application/n-triples;q=0.3", "CONSTRUCT", "ntriples"),
+    ("text/csv; charset=utf-8;q=0, text/tab-separated-values;q=0.1", "SELECT", "tsv"),
 ])
 def test_accept_header_picks_the_format(accept, form, key):
     assert choose_for_query(form, parse_accept(accept)).key == key
@@ -119,3 +125,13 @@ def test_http_400_for_a_format_of_the_wrong_family(endpoint):
     r = requests.get(endpoint.endpoint, params={"query": SELECT, "format": "turtle"})
     assert r.status_code == 400
     assert "format='turtle'" in r.text
+
+
+def test_http_accept_with_parameters_is_honoured_on_queries_and_documents(endpoint):
+    r = requests.get(endpoint.endpoint, params={"query": "ASK {}"},
+                     headers={"Accept": "application/sparql-results+json; charset=utf-8"})
+    assert r.status_code == 200 and r.json()["boolean"] is True
+    profile = 'application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"'
+    doc = requests.get(endpoint.url + "id/turkey", headers={"Accept": profile})
+    assert doc.status_code == 200 and doc.headers["Content-Type"].startswith("application/ld+json")
+    assert "@context" in doc.json()
