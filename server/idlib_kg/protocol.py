@@ -243,7 +243,7 @@ class QueryEndpoint:
         tag = _etag(version, found.normalized, job.result_format, job.graph_format, job.default_graphs,
                     job.named_graphs, job.union_default_graph, job.max_rows,
                     job.base_iri) if version is not None else None
-        if tag is not None and req.if_none_match.contains(tag):
+        if tag is not None and req.if_none_match.contains_weak(tag):
             return 304, [("ETag", f'"{tag}"'), *RESULT_HEADERS], b""
         result = rt.cache.get(tag) if tag is not None else None
         if result is None:

@@ -186,6 +186,20 @@ def test_etag_and_304(endpoint):
     assert values(other_query, "name") == ["Alice"]
 
 
+def test_a_weak_etag_in_if_none_match_also_gets_304(endpoint):
+    """If-None-Match compares weakly (RFC 9110 13.1.2): a cache may send the tag back as W/"..."."""
+    first = requests.get(endpoint.endpoint, params={"query": NAMES}, headers={"Accept": JSON})
+    weak = "W/" + first.headers["ETag"]
+    again = requests.get(endpoint.endpoint, params={"query": NAMES}, headers={"Accept": JSON, "If-None-Match": weak})
+    assert again.status_code == 304
+    listed = requests.get(endpoint.endpoint, params={"query": NAMES},
+                          headers={"Accept": JSON, "If-None-Match": f'"other", {weak}'})
+    assert listed.status_code == 304
+    changed = requests.get(endpoint.endpoint, params={"query": NAMES + " LIMIT 1"},
+                           headers={"Accept": JSON, "If-None-Match": weak})
+    assert changed.status_code == 200
+
+
 def test_cached_answer_is_identical(endpoint):
     params = {"query": "SELECT ?v WHERE { ?s <http://example.org/value> ?v } ORDER BY ?v LIMIT 3"}
     a = requests.get(endpoint.endpoint, params=params)
