@@ -239,8 +239,13 @@ def evidence_for(iri: str) -> list[Evidence]:
 def describe_page(iri: str) -> dict:
     """Everything the resource page shows."""
     ref = iri_ref(iri)
-    out_rows = select(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {ref} ?p ?o }} }} ORDER BY ?p ?o ?g")
-    in_rows = select(f"SELECT DISTINCT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p {ref} }} }} "
+    # each value with the named graphs that hold it; a triple only in the store's own default
+    # graph (an INSERT DATA without GRAPH) comes from the second branch, with ?g unbound
+    out_rows = select(f"""SELECT ?p ?o ?g WHERE {{
+        {{ GRAPH ?g {{ {ref} ?p ?o }} }}
+        UNION {{ {ref} ?p ?o FILTER NOT EXISTS {{ GRAPH ?h {{ {ref} ?p ?o }} }} }}
+    }} ORDER BY ?p ?o ?g""")
+    in_rows = select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {ref} }} "
                      f"ORDER BY ?p ?s LIMIT {INBOUND_LIMIT + 1}")
     iris = {iri} | {r["p"]["value"] for r in out_rows + in_rows}
     iris |= {r["o"]["value"] for r in out_rows if r["o"]["type"] == "uri"}
@@ -251,9 +256,9 @@ def describe_page(iri: str) -> dict:
     links: list[tuple[str, Value]] = []
     by_key: dict[tuple[str, str, str], Value] = {}
     for r in out_rows:
-        p, o, g = r["p"]["value"], r["o"], r["g"]["value"]
+        p, o = r["p"]["value"], r["o"]
         key = (p, o["type"], o["value"] + o.get("xml:lang", "") + o.get("datatype", ""))
-        graph = g.rsplit("/", 1)[-1]
+        graph = r["g"]["value"].rsplit("/", 1)[-1] if "g" in r else "default"
         if key in by_key:
             if graph not in by_key[key].graphs:
                 by_key[key].graphs.append(graph)

@@ -52,6 +52,18 @@ def test_update_is_seen_by_every_worker_and_changes_the_etag(writable):
     assert "<http://example.org/graph/t>" in sd
 
 
+def test_a_triple_inserted_without_a_graph_shows_on_the_resource_page(writable):
+    """INSERT DATA without GRAPH writes the store's own default graph: the page lists it with
+    the named graphs' values (marked "default"), as its RDF documents do."""
+    target = "https://w3id.org/idlib-kg/id/turkey"
+    assert post_update(writable, f'INSERT DATA {{ <{target}> <http://example.org/note> "inserted note" }}').status_code == 204
+    ttl = requests.get(writable.url + "doc/turkey.ttl").text
+    assert "inserted note" in ttl
+    page = requests.get(writable.url + "doc/turkey.html").text
+    assert "inserted note" in page and "http://example.org/note" in page
+    assert "Wikidata" in page or "Q43" in page  # the named graphs' values are still there
+
+
 def test_form_update_and_syntax_error(writable):
     assert post_update(writable, INSERT).status_code == 204
     assert requests.get(writable.endpoint, params=ASK_NEW).json()["boolean"] is True
