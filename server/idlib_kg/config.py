@@ -57,6 +57,17 @@ class Settings:
         return self.http_threads or max(8, 2 * self.workers)
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (argparse reports anything else, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
+
+
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     """Options every command that opens the store shares (serve, query, ...)."""
     parser.add_argument("--store", type=Path, metavar="PATH",
@@ -69,7 +80,7 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                              "may be repeated")
     parser.add_argument("--base-iri", default=DEFAULT_BASE_IRI, metavar="IRI",
                         help=f"persistent base IRI served by this server (default {DEFAULT_BASE_IRI})")
-    parser.add_argument("--max-rows", type=int, default=10_000, metavar="N",
+    parser.add_argument("--max-rows", type=positive_int, default=10_000, metavar="N",
                         help="result rows/triples returned before truncation (default 10000)")
 
 

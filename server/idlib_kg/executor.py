@@ -582,26 +582,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("query", metavar="QUERY_OR_FILE", help="a query, a file holding one, or - for stdin")
     p.add_argument("--format", choices=[*RESULT_FORMATS, *GRAPH_FORMATS],
                    help="output format (default json for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE)")
+    p.add_argument("--allow-service", action="append", metavar="URL",
+                   help="allow SERVICE to this endpoint IRI, as `serve` does (repeatable; '*' = any "
+                        "public endpoint; default: none)")
     add_data_options(p)
     p.set_defaults(func=query_command)
+
+
+def _query_text(arg: str) -> str | None:
+    """The query: the text itself, a UTF-8 file, or stdin ("-"); None after saying what is wrong."""
+    try:
+        if arg == "-":
+            return sys.stdin.buffer.read().decode("utf-8")
+        if len(arg) < 4096 and "{" not in arg:
+            path = Path(arg)
+            if path.is_file():
+                return path.read_bytes().decode("utf-8")
+            if not any(c.isspace() for c in arg):  # no query is one word without braces
+                print(f"idlib-kg query: no such file: {arg} (give the query text, a file, or - "
+                      "for stdin)", file=sys.stderr)
+                return None
+    except UnicodeDecodeError as e:
+        print(f"idlib-kg query: {'stdin' if arg == '-' else arg} is not UTF-8 (byte {e.start}); "
+              "SPARQL is read as UTF-8: re-encode it", file=sys.stderr)
+        return None
+    except OSError as e:
+        print(f"idlib-kg query: cannot read {arg}: {e.strerror}", file=sys.stderr)
+        return None
+    return arg
 
 
 def query_command(args: argparse.Namespace) -> int:
     from idlib_kg.config import settings_from_args
     from idlib_kg.dataset import DatasetError
-    from idlib_kg.safety import inspect
+    from idlib_kg.safety import UnsafeQuery, check_services, inspect
     from idlib_kg.store import StoreError, open_store
 
     settings = settings_from_args(args)
-    text = args.query
-    if text == "-":
-        text = sys.stdin.read()
-    elif len(text) < 4096 and "{" not in text and Path(text).is_file():
-        text = Path(text).read_text(encoding="utf-8")
+    text = _query_text(args.query)
+    if text is None:
+        return EXIT_USAGE
     found = inspect(text, base=settings.base_iri)
     if found.is_update:
         print(f"idlib-kg query: this is a SPARQL Update ({found.update_keyword}); "
               "`idlib-kg query` only runs queries", file=sys.stderr)
+        return EXIT_USAGE
+    try:  # the same allow-list as the server: the CLI sends nothing the operator did not allow
+        check_services(found, settings.allow_service)
+    except UnsafeQuery as e:
+        print(f"idlib-kg query: {e}", file=sys.stderr)
         return EXIT_USAGE
     form = found.form or "SELECT"
     job_format = args.format

@@ -328,7 +328,8 @@ def check_services(found: Inspection, allow_list: Iterable[str], resolver: Resol
         if not ok:
             raise UnsafeQuery(f"SERVICE <{iri}> is not allowed ({reason}). Federated queries are off by "
                               f"default; the operator can allow this endpoint with "
-                              f"`idlib-kg serve --allow-service {iri}`")
+                              f"`idlib-kg serve --allow-service {iri}` (or `idlib-kg query "
+                              f"--allow-service {iri}`)")
 
 
 def check_loads(found: Inspection, allow_list: Iterable[str], resolver: Resolver = _resolve_host) -> None:

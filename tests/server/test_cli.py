@@ -120,3 +120,38 @@ def test_serve_on_waitress_answers_queries_without_the_response_cache(start_serv
     assert all("X-Idlib-Cache" not in a.headers for a in answers)  # that cache is the front's
     bad = requests.get(s.endpoint, params={"query": "SELECT ?x WHERE {"})
     assert bad.status_code == 400 and "not valid SPARQL" in bad.text
+
+
+def test_query_file_that_is_not_utf8_is_a_usage_error(tmp_path):
+    f = tmp_path / "latin1.rq"
+    f.write_bytes('SELECT ("\xe9" AS ?x) WHERE {}'.encode("latin-1"))
+    out = idlib_kg("query", f)
+    assert out.returncode == 2 and "is not UTF-8" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_query_file_that_does_not_exist_says_so(tmp_path):
+    out = idlib_kg("query", tmp_path / "missing.rq")
+    assert out.returncode == 2 and "no such file" in out.stderr
+
+
+def test_max_rows_below_one_is_a_usage_error():
+    out = idlib_kg("query", NAMES, "--max-rows", "-1", "--load", DATA / "people.nt")
+    assert out.returncode == 2 and "--max-rows" in out.stderr and out.stdout == ""
+
+
+def test_query_refuses_service_unless_allowed_and_connects_nowhere():
+    """The CLI applies the server's allow-list (empty by default): nothing is sent."""
+    import socket
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(0.5)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        out = idlib_kg("query", f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}")
+        assert out.returncode == 2 and "is not allowed" in out.stderr and "--allow-service" in out.stderr
+        try:
+            listener.accept()
+            connected = True
+        except socket.timeout:
+            connected = False
+        assert not connected
