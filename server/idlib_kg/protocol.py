@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from urllib.parse import parse_qsl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -38,7 +39,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import (BadGateway, BadRequest, Forbidden, HTTPException,
                                  NotAcceptable as HTTPNotAcceptable, ServiceUnavailable,
                                  Unauthorized, UnsupportedMediaType)
-from werkzeug.formparser import parse_form_data
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_input_stream
@@ -91,7 +91,7 @@ def parse_query_request(req: Request, max_body: int) -> ProtocolRequest | None:
     """The query and dataset of a /sparql request, or None when there is no query (GET).
     Reads the body (at most max_body bytes, else 413) of a POST; raises HTTPException for
     what the protocol does not allow."""
-    args = req.args
+    args = query_string(req.environ)
     if req.method != "POST":
         params = args
         query = _single(params, "query")
@@ -100,9 +100,8 @@ def parse_query_request(req: Request, max_body: int) -> ProtocolRequest | None:
         if mimetype in (FORM, SPARQL_QUERY):
             _require_utf8(req.mimetype_params)
         if mimetype == FORM:
-            # werkzeug's form parser on the environ: cheaper than request.form's stream wrapping
-            _, form, _ = parse_form_data(req.environ, max_content_length=max_body)
-            params = MultiDict(list(form.items(multi=True)) + list(args.items(multi=True)))
+            body = get_input_stream(req.environ, max_content_length=max_body).read()
+            params = MultiDict(form_pairs(body, "the form body") + list(args.items(multi=True)))
             query = _single(params, "query")
             if query is None and "update" not in params:
                 raise BadRequest("the form has no `query` parameter")
@@ -110,7 +109,7 @@ def parse_query_request(req: Request, max_body: int) -> ProtocolRequest | None:
             params = args
             if "query" in params:
                 raise BadRequest("a query was sent both as the request body and as a `query` parameter")
-            query = get_input_stream(req.environ, max_content_length=max_body).read().decode("utf-8", "replace")
+            query = utf8(get_input_stream(req.environ, max_content_length=max_body).read(), "the request body")
         elif mimetype == SPARQL_UPDATE:
             raise BadRequest("this is a SPARQL Update and /sparql answers queries only; " + UPDATE_HINT)
         else:
@@ -132,6 +131,35 @@ def parse_query_request(req: Request, max_body: int) -> ProtocolRequest | None:
 
 
 UTF8_CHARSETS = ("utf-8", "utf8", "us-ascii", "ascii")
+
+
+def utf8(data: bytes, what: str) -> str:
+    """Bytes of a request as UTF-8, or 400: replacing what does not decode would run (or
+    write) something else than the client sent."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadRequest(f"{what} is not UTF-8 (byte 0x{data[e.start]:02X} at offset {e.start}); "
+                         "SPARQL requests are UTF-8: re-encode it") from None
+
+
+def form_pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
+    """URL-encoded name=value pairs, percent-decoded as strict UTF-8.
+
+    werkzeug keeps a sequence that is not UTF-8 as the literal text ("%E9" from a Latin-1
+    client), so the query run would silently differ from the one sent. The standard
+    library's parser with errors="strict" says so instead.
+    """
+    try:
+        return parse_qsl(utf8(raw, what), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise BadRequest(f"{what} has percent-encoded bytes that are not UTF-8 (a Latin-1 %E9 for "
+                         "é?); percent-encode the UTF-8 bytes of the text (é is %C3%A9)") from None
+
+
+def query_string(environ: dict) -> MultiDict:
+    """The URL's parameters (WSGI gives the raw bytes as a Latin-1 string)."""
+    return MultiDict(form_pairs(environ.get("QUERY_STRING", "").encode("latin-1"), "the query string"))
 
 
 def _require_utf8(options: dict[str, str]) -> None:
@@ -334,13 +362,14 @@ def update():
         raise Forbidden("the update token is wrong")
     if request.mimetype in (SPARQL_UPDATE, FORM):
         _require_utf8(request.mimetype_params)
-    params = request.args
+    params = query_string(request.environ)
     if request.mimetype == SPARQL_UPDATE:
-        text = request.get_data(as_text=True)
+        text = utf8(request.get_data(), "the update body")
     elif request.mimetype == FORM:
-        params = MultiDict(list(request.form.items(multi=True)) + list(request.args.items(multi=True)))
-        text = _single(request.form, "update")
-        if _single(request.form, "query") is not None:
+        form = MultiDict(form_pairs(request.get_data(), "the form body"))
+        params = MultiDict(list(form.items(multi=True)) + list(params.items(multi=True)))
+        text = _single(form, "update")
+        if _single(form, "query") is not None:
             raise BadRequest("a `query` parameter was sent to /update; send queries to /sparql")
         if text is None:
             raise BadRequest("the form has no `update` parameter")

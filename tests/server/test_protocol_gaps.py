@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 import requests
 
@@ -112,3 +114,47 @@ def test_update_body_in_another_charset_is_415(writable):
                       headers={"Content-Type": "application/sparql-update; charset=utf-16",
                                "Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 415 and "UTF-8" in r.text
+
+
+# --------------------------------------------------------------------------- bytes that are not UTF-8
+
+LATIN1_QUERY = 'SELECT ("caf\xe9" AS ?x) WHERE {}'
+
+
+@pytest.mark.parametrize("how", ["get", "form", "body"])
+def test_a_query_that_is_not_utf8_is_400_not_another_query(server, how):
+    """werkzeug kept a Latin-1 %E9 as the text "%E9" and the body decoder put U+FFFD in place
+    of a bad byte: either way a different query ran. Now the client is told."""
+    raw = LATIN1_QUERY.encode("latin-1")
+    if how == "get":
+        r = requests.get(server.endpoint + "?query=" + quote(raw), timeout=30)
+    elif how == "form":
+        r = requests.post(server.endpoint, data=b"query=" + quote(raw).encode(), timeout=30,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    else:
+        r = requests.post(server.endpoint, data=raw, timeout=30,
+                          headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 400, r.text
+    assert "not UTF-8" in r.text
+
+
+@pytest.mark.parametrize("how", ["get", "form"])
+def test_utf8_and_a_literal_percent_sign_arrive_as_sent(server, how):
+    query = 'SELECT ?x WHERE { VALUES ?x { "café %E9 100%" } }'
+    if how == "get":
+        r = requests.get(server.endpoint, params={"query": query}, timeout=30)
+    else:
+        r = requests.post(server.endpoint, data={"query": query}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["results"]["bindings"][0]["x"]["value"] == "café %E9 100%"
+
+
+def test_an_update_that_is_not_utf8_is_400_and_writes_nothing(writable):
+    insert = f'INSERT DATA {{ GRAPH <{OUT}> {{ <http://example.org/s> <http://example.org/p> "caf\xe9" }} }}'
+    for body, ctype in ((insert.encode("latin-1"), "application/sparql-update"),
+                        (b"update=" + quote(insert.encode("latin-1")).encode(), "application/x-www-form-urlencoded")):
+        r = requests.post(writable.url + "update", data=body, timeout=30,
+                          headers={"Content-Type": ctype, "Authorization": f"Bearer {TOKEN}"})
+        assert r.status_code == 400 and "not UTF-8" in r.text, r.text
+    ask = requests.get(writable.endpoint, params={"query": f"ASK {{ GRAPH <{OUT}> {{ ?s ?p ?o }} }}"}, timeout=30)
+    assert ask.json()["boolean"] is False
