@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from rdflib import Graph
+from rdflib import Dataset, Graph
 
 from idlib_kg import resources
 
@@ -76,10 +76,15 @@ def validate_command(args: argparse.Namespace) -> int:
     data = Graph()
     for path in files:
         try:
-            data.parse(path)
+            # a Dataset keeps the quads of .nq/.trig/.jsonld named graphs, which a Graph drops
+            # without a word (they would "conform" unchecked); the shapes see their union
+            quads = Dataset()
+            quads.parse(path)
         except Exception as e:  # rdflib raises many types; the user needs the file and the reason
             print(f"idlib-kg validate: cannot read {path}: {e}", file=sys.stderr)
             return 2
+        for s, p, o, _ in quads.quads((None, None, None, None)):
+            data.add((s, p, o))
     report = validate(data)
     print(report.text)
     return 0 if report.conforms else 1

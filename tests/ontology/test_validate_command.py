@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "idlib_kg", "validate", *args],
@@ -35,3 +37,18 @@ def test_an_unreadable_file_exits_2_with_its_name(tmp_path: Path):
     done = run(str(broken))
     assert done.returncode == 2
     assert "broken.ttl" in done.stderr
+
+
+@pytest.mark.parametrize("fmt, ext", [("N_QUADS", "nq"), ("TRIG", "trig"), ("JSON_LD", "jsonld")])
+def test_quads_in_named_graphs_are_checked_too(tmp_path: Path, fmt: str, ext: str):
+    """rdflib's Graph drops the named graphs of a quad file: such a file 'conformed' unread."""
+    import pyoxigraph as ox
+    claim = ox.Quad(ox.NamedNode("https://w3id.org/idlib-kg/id/x"),
+                    ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                    ox.NamedNode("https://w3id.org/idlib-kg/ontology#Claim"),
+                    ox.NamedNode("https://w3id.org/idlib-kg/graph/test"))
+    bad = tmp_path / f"bad.{ext}"
+    bad.write_bytes(ox.serialize([claim], format=getattr(ox.RdfFormat, fmt)))
+    done = run(str(bad))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "ikg:claimant" in done.stdout
