@@ -39,7 +39,8 @@ import time
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from idlib_kg.config import Settings, add_data_options, default_workers, settings_from_args
+from idlib_kg.config import (Settings, add_data_options, default_workers, port_number, positive_float,
+                             settings_from_args)
 from idlib_kg.dataset import DatasetError
 from idlib_kg.description import GraphInfo
 from idlib_kg.errors import Answer, error_answer, unexpected_answer
@@ -184,7 +185,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Serve /sparql (SPARQL 1.1 Protocol), /update (only with --update-token) and / "
                     "(query page). Exit codes: 0 stopped, 2 bad options or data.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
     p.add_argument("--workers", type=int, default=default_workers(), metavar="N",
                    help=f"query worker processes per HTTP process (default: CPU count, at least 2; "
                         f"here {default_workers()})")
@@ -202,7 +203,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--cache-mb", type=float, metavar="MB",
                    help="per HTTP process, the result cache and the HTTP front's response cache each hold "
                         "at most this many MB (default 64; 0 = both off) and 256 entries")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="S",
+    p.add_argument("--timeout", type=positive_float, default=30.0, metavar="S",
                    help="query time limit in seconds (default 30)")
     p.add_argument("--allow-service", action="append", metavar="URL",
                    help="allow SERVICE to this endpoint IRI (repeatable; '*' = any public endpoint)")

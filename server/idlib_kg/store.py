@@ -107,7 +107,14 @@ def open_store(store_path: Path | None, extra_files: list[Path] | tuple[Path, ..
         store = Store()
         load_all(store, files)
         return OpenedStore(store, None, version_of(described), described)
-    return _open_on_disk(Path(store_path), files, described, optimize)
+    path = Path(store_path)
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"--store {path} is a file; give a directory (new or empty, or an "
+                         "idlib-kg store)")
+    try:
+        return _open_on_disk(path, files, described, optimize)
+    except OSError as e:  # no permission, read-only file system, a parent that is a file...
+        raise StoreError(f"cannot use {path} as the store: {e.strerror or e}") from None
 
 
 def _compact(store: Store, path: Path) -> None:

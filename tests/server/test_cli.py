@@ -155,3 +155,34 @@ def test_query_refuses_service_unless_allowed_and_connects_nowhere():
         except socket.timeout:
             connected = False
         assert not connected
+
+
+def _serve_exit(*options: str) -> subprocess.CompletedProcess:
+    return idlib_kg("serve", "--host", "127.0.0.1", *options)
+
+
+def test_serve_refuses_a_port_out_of_range_instead_of_wrapping_around():
+    out = _serve_exit("--port", "99999")
+    assert out.returncode == 2 and "not a port number" in out.stderr
+
+
+def test_serve_refuses_a_time_limit_that_is_not_above_zero():
+    out = _serve_exit("--timeout", "-1")
+    assert out.returncode == 2 and "--timeout" in out.stderr
+
+
+def test_serve_with_a_file_as_the_store_says_so(tmp_path):
+    f = tmp_path / "not-a-directory"
+    f.write_text("x")
+    out = _serve_exit("--store", f, "--port", "0")
+    assert out.returncode == 2 and "is a file" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """`idlib-kg export | head`: no BrokenPipeError traceback; the exit status of a program
+    stopped by SIGPIPE (141)."""
+    proc = subprocess.Popen([sys.executable, "-m", "idlib_kg", "export", "--format", "ntriples"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # nobody reads
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141 and b"Traceback" not in err
