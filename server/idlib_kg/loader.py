@@ -42,6 +42,8 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from pyoxigraph import BlankNode, NamedNode, Quad, Triple
 
+from idlib_kg.config import positive_float
+
 SKOLEM_BASE = "https://w3id.org/idlib-kg/.well-known/genid/"
 DEFAULT_CHUNK_BYTES = 5_000_000
 DEFAULT_BATCH = 500
@@ -69,6 +71,7 @@ class Target:
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     batch: int = DEFAULT_BATCH
     timeout: float = 600.0
+    token: str | None = None             # Authorization: Bearer (an idlib-kg /update, for one)
     progress: Callable[[str], None] = field(default=lambda msg: print(msg, file=sys.stderr, flush=True))
 
 
@@ -113,7 +116,8 @@ def _excerpt(text: str, limit: int = 400) -> str:
 def _hint(status: int, protocol: str) -> str:
     if status == 401:
         return ("the store wants credentials: give --user and --password, and check --auth "
-                "(Virtuoso's /sparql-graph-crud-auth wants digest)")
+                "(Virtuoso's /sparql-graph-crud-auth wants digest), or --token for a bearer "
+                "token (an idlib-kg /update)")
     if status == 403:
         return ("the user may not write: use an account with write rights (Virtuoso: dba, or "
                 "GRANT SPARQL_UPDATE TO \"SPARQL\" for anonymous updates)")
@@ -128,6 +132,13 @@ def _hint(status: int, protocol: str) -> str:
     return f"the store rejected the {protocol} request; read its answer above"
 
 
+def _is_ask_answer(r: requests.Response) -> bool:
+    try:
+        return isinstance(r.json().get("boolean"), bool)
+    except (ValueError, AttributeError):  # not JSON, or JSON that is not an object
+        return False
+
+
 class Loader:
     def __init__(self, target: Target, session: requests.Session | None = None):
         self.t = target
@@ -135,17 +146,26 @@ class Loader:
         if target.user is not None:
             auth_cls = requests.auth.HTTPDigestAuth if target.auth == "digest" else requests.auth.HTTPBasicAuth
             self.session.auth = auth_cls(target.user, target.password or "")
+        if target.token is not None:
+            self.session.headers["Authorization"] = f"Bearer {target.token}"
         self.server_header = ""
 
     # -- discovery
     def probe(self) -> None:
         try:
             r = self.session.get(self.t.endpoint, params={"query": "ASK {}"},
-                                 headers={"Accept": "application/sparql-results+json"}, timeout=30)
+                                 headers={"Accept": "application/sparql-results+json"},
+                                 timeout=self.t.timeout)
         except requests.RequestException as e:
             raise LoadError(f"cannot reach {self.t.endpoint}: {e}; is the store running, and is "
                             "--endpoint its SPARQL query URL?") from None
         self.server_header = r.headers.get("Server", "")
+        # Whatever answers 200 to a GET would otherwise take the uploads too ("done" into a
+        # plain web server); a store that wants credentials for queries is left to say so later.
+        if r.status_code == 404 or (r.status_code == 200 and not _is_ask_answer(r)):
+            raise LoadError(f"{self.t.endpoint} did not answer a SPARQL ASK (HTTP {r.status_code}, "
+                            f"{r.headers.get('Content-Type', 'no content type')}): is --endpoint the "
+                            "store's SPARQL query URL?")
 
     @property
     def is_virtuoso(self) -> bool:
@@ -177,6 +197,8 @@ class Loader:
             return self._sibling("/update")
         if self.is_virtuoso and self.t.user and path.endswith("/sparql"):
             return self._sibling("/sparql-auth")
+        if self.server_header.lower().startswith("idlib-kg") and path.endswith("/sparql"):
+            return self._sibling("/update")  # our own server takes updates beside its queries
         return self.t.endpoint
 
     # -- requests
@@ -246,7 +268,7 @@ class Loader:
                     used = "gsp"
                     break
                 except LoadError as e:
-                    if self.t.protocol == "gsp" or e.status not in UNSUPPORTED:
+                    if e.status not in UNSUPPORTED:
                         raise
                     self.t.progress(f"idlib-kg load: {url} answered HTTP {e.status}: no Graph Store "
                                     "there; trying the next way")
@@ -281,14 +303,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--user", metavar="U")
     p.add_argument("--password", metavar="P", help="(or set IDLIB_KG_STORE_PASSWORD)")
     p.add_argument("--auth", choices=("digest", "basic"), default="digest", help="HTTP auth scheme (default digest)")
+    p.add_argument("--token", metavar="T", help="send Authorization: Bearer T (an idlib-kg /update "
+                                                "takes its --update-token so; or set IDLIB_KG_STORE_TOKEN)")
     p.add_argument("--protocol", choices=("auto", "gsp", "update"), default="auto")
     p.add_argument("--gsp-endpoint", metavar="URL", help="Graph Store Protocol URL (default: guessed)")
     p.add_argument("--update-endpoint", metavar="URL", help="SPARQL Update URL (default: guessed)")
-    p.add_argument("--chunk-mb", type=float, default=DEFAULT_CHUNK_BYTES / 1e6, metavar="MB",
+    p.add_argument("--chunk-mb", type=positive_float, default=DEFAULT_CHUNK_BYTES / 1e6, metavar="MB",
                    help="largest Graph Store upload (default 5)")
     p.add_argument("--batch", type=int, default=DEFAULT_BATCH, metavar="N",
                    help="triples per INSERT DATA (default 500)")
-    p.add_argument("--timeout", type=float, default=600.0, metavar="S", help="per request (default 600)")
+    p.add_argument("--timeout", type=positive_float, default=600.0, metavar="S", help="per request (default 600)")
     p.add_argument("--load", type=Path, action="append", default=[], metavar="FILE",
                    help="extra RDF file to include (as the server's --load)")
     p.set_defaults(func=load_command)
@@ -303,7 +327,8 @@ def load_command(args: argparse.Namespace) -> int:
         return 2
     password = args.password or os.environ.get("IDLIB_KG_STORE_PASSWORD")
     target = Target(args.endpoint, args.graph, args.user, password, args.auth, args.protocol,
-                    args.gsp_endpoint, args.update_endpoint, int(args.chunk_mb * 1e6), args.batch, args.timeout)
+                    args.gsp_endpoint, args.update_endpoint, int(args.chunk_mb * 1e6), args.batch, args.timeout,
+                    token=args.token or os.environ.get("IDLIB_KG_STORE_TOKEN"))
     try:
         load_into(target, args.load)
     except (DatasetError, StoreError) as e:

@@ -1,0 +1,85 @@
+"""`idlib-kg load` against loopback servers that need no Debian package: our own /update
+(bearer token), a web server that is not a SPARQL store, bad options."""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import threading
+
+import pytest
+import requests
+
+TOKEN = "loader-test-token"
+
+
+def load(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "idlib_kg", "load", *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def writable(start_server):
+    return start_server("--update-token", TOKEN, "--workers", "2")
+
+
+def test_load_into_an_idlib_kg_update_endpoint_with_a_bearer_token(writable):
+    graph = "http://example.org/graph/loaded-by-token"
+    done = load("--endpoint", writable.endpoint, "--token", TOKEN, "--graph", graph)
+    assert done.returncode == 0, done.stderr
+    assert "via update" in done.stderr
+    q = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    n = int(requests.get(writable.endpoint, params={"query": q}).json()["results"]["bindings"][0]["n"]["value"])
+    total = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != <%s>) }" % graph
+    expected = int(requests.get(writable.endpoint, params={"query": total}).json()["results"]["bindings"][0]["n"]["value"])
+    assert n == expected > 1000
+
+
+def test_a_wrong_token_is_exit_1_with_the_servers_answer(writable):
+    done = load("--endpoint", writable.endpoint, "--token", "wrong", "--graph", "http://example.org/g")
+    assert done.returncode == 1 and "token is wrong" in done.stderr
+
+
+def test_gsp_only_says_no_graph_store_was_found_after_trying_each_guess(writable):
+    done = load("--endpoint", writable.endpoint, "--token", TOKEN, "--protocol", "gsp")
+    assert done.returncode == 1
+    assert "no Graph Store endpoint found" in done.stderr and "trying the next way" in done.stderr
+
+
+def test_a_web_server_that_is_not_a_store_is_refused_before_any_upload():
+    uploads = []
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<html>hello</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_PUT(self):
+            uploads.append(self.path)
+            self.send_response(201)
+            self.end_headers()
+
+        do_POST = do_PUT
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done = load("--endpoint", f"http://127.0.0.1:{server.server_port}/sparql", "--timeout", "10")
+    finally:
+        server.shutdown()
+    assert done.returncode == 1 and "did not answer a SPARQL ASK" in done.stderr
+    assert uploads == []
+
+
+@pytest.mark.parametrize("option", [["--timeout", "0"], ["--chunk-mb", "nan"]])
+def test_options_that_are_not_positive_numbers_are_usage_errors(option):
+    done = load("--endpoint", "http://127.0.0.1:9/sparql", *option)
+    assert done.returncode == 2 and option[0] in done.stderr
