@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import requests
 
 from idlib_kg import __version__
+from idlib_kg.config import positive_float
 
 log = logging.getLogger(__name__)
 
@@ -124,11 +125,22 @@ class Wikidata:
             raise EndpointError(f"cannot reach {self.endpoint}: {e}") from None
         if r.status_code != 200:
             raise EndpointError(f"{self.endpoint} answered HTTP {r.status_code}: {' '.join(r.text.split())[:300]}")
-        return r.json()
+        try:
+            body = r.json()
+            if not isinstance(body, dict) or not ("results" in body or "boolean" in body):
+                raise ValueError("no results or boolean")
+            return body
+        except ValueError:  # requests' JSONDecodeError is a ValueError
+            kind = r.headers.get("Content-Type", "no content type")
+            raise EndpointError(f"{self.endpoint} did not answer with SPARQL JSON results ({kind}): "
+                                "is it a SPARQL endpoint?") from None
 
     def select(self, query: str) -> list[dict[str, str]]:
         body = self._post(query)
-        return [{k: v["value"] for k, v in b.items()} for b in body["results"]["bindings"]]
+        try:
+            return [{k: v["value"] for k, v in b.items()} for b in body["results"]["bindings"]]
+        except (KeyError, TypeError, AttributeError):
+            raise EndpointError(f"{self.endpoint} answered JSON that is not SPARQL results") from None
 
     def ask(self, query: str) -> bool:
         return bool(self._post(query).get("boolean"))
@@ -367,7 +379,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for q in (c, s):
         q.add_argument("--wikidata-endpoint", default=WIKIDATA_SPARQL, metavar="URL",
                        help=f"SPARQL endpoint with Wikidata's data (default {WIKIDATA_SPARQL})")
-        q.add_argument("--timeout", type=float, default=60.0, metavar="S")
+        q.add_argument("--timeout", type=positive_float, default=60.0, metavar="S")
         add_data_options(q)
     s.add_argument("--search-api", metavar="URL",
                    help="also ask a MediaWiki search API (e.g. https://www.wikidata.org/w/api.php)")

@@ -84,3 +84,37 @@ def test_suggest_lists_candidates_and_writes_nothing(wikidata_standin, tmp_path)
     assert "ikr:daily-sabah" in r.stdout  # listed among those without a candidate
     assert "Nothing was written" in r.stdout
     assert links_file.read_bytes() == before and extra.read_text() == AWAITING
+
+
+def test_an_endpoint_that_answers_html_is_exit_2_not_a_traceback():
+    """A 200 that is not SPARQL JSON (a web page at the wrong URL) is "cannot be asked"."""
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self._page()
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self._page()
+
+        def _page(self):
+            body = b"<html><body>not a SPARQL endpoint</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        r = run("check", "--wikidata-endpoint", f"http://127.0.0.1:{server.server_port}/sparql", "--timeout", "10")
+    finally:
+        server.shutdown()
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "did not answer with SPARQL JSON" in r.stderr and "Traceback" not in r.stderr
