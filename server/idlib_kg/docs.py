@@ -408,8 +408,12 @@ def docs_command(args: argparse.Namespace) -> int:
             return 1
         print(f"idlib-kg docs: {output} is up to date")
         return 0
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(html, encoding="utf-8")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(html, encoding="utf-8")
+    except OSError as e:
+        print(f"idlib-kg docs: cannot write {output}: {e.strerror or e}", file=sys.stderr)
+        return 2
     print(f"idlib-kg docs: wrote {output}")
     return 0
 

@@ -311,6 +311,7 @@ def export_command(args: argparse.Namespace) -> int:
             tmp.write_bytes(data)
             tmp.replace(args.output)
         except OSError as e:
+            tmp.unlink(missing_ok=True)
             print(f"idlib-kg export: cannot write {args.output}: {e}", file=sys.stderr)
             return 2
         print(f"idlib-kg export: wrote {len(data):,} bytes of {args.format} to {args.output}", file=sys.stderr)

@@ -474,7 +474,12 @@ def reason_command(args: argparse.Namespace) -> int:
             return 1
         print(f"idlib-kg reason: consistent; {output} is up to date ({len(graph)} triples)")
         return 0
-    write_inferred(output, graph=graph)
+    try:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        write_inferred(output, graph=graph)
+    except OSError as e:
+        print(f"idlib-kg reason: cannot write {output}: {e.strerror or e}", file=sys.stderr)
+        return 2
     print(f"idlib-kg reason: consistent; wrote {len(graph)} inferred triples to {output}")
     return 0
 

@@ -116,3 +116,9 @@ ikg:p a owl:DatatypeProperty ; rdfs:label "p"@en .
     p = IdCollector()
     p.feed(html)
     assert p.scripts == 0 and "Evil" in p.ids
+
+
+def test_docs_to_a_directory_is_exit_2_with_a_message(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "idlib_kg", "docs", "--output", str(tmp_path)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "cannot write" in proc.stderr and "Traceback" not in proc.stderr
