@@ -108,7 +108,14 @@ def extra_file(path: Path) -> DataFile:
 
 
 def all_files(extra: list[Path] | tuple[Path, ...] = ()) -> list[DataFile]:
-    return project_files() + [extra_file(p) for p in extra]
+    loaded = [extra_file(p) for p in extra]
+    by_graph: dict[str, Path] = {}
+    for f in loaded:  # each source is its own named graph, named after the file
+        other = by_graph.setdefault(f.graph, f.path)
+        if other != f.path and other.resolve() != f.path.resolve():
+            raise DatasetError(f"{other} and {f.path} would both be the graph {f.graph}: "
+                               "give files with different names (copy or rename one)")
+    return project_files() + loaded
 
 
 class _ProgressReader(io.RawIOBase):

@@ -186,3 +186,13 @@ def test_a_reader_that_goes_away_ends_the_command_quietly():
     proc.stdout.close()  # nobody reads
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 141 and b"Traceback" not in err
+
+
+def test_two_load_files_with_one_name_are_refused_not_merged_into_one_graph(tmp_path):
+    """Each --load file is its own named graph, named after the file: two files called x.nt
+    would silently share one."""
+    for d, v in (("a", "1"), ("b", "2")):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "x.nt").write_text(f'<http://example.org/s> <http://example.org/p> "{v}" .\n')
+    out = idlib_kg("query", "ASK {}", "--load", tmp_path / "a" / "x.nt", "--load", tmp_path / "b" / "x.nt")
+    assert out.returncode == 2 and "would both be the graph" in out.stderr
