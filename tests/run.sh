@@ -3,8 +3,9 @@
 #
 #   bash tests/run.sh [extra pytest arguments]
 #
-# 1. Debian packages: raptor2-utils rasqal-utils chromium virtuoso-opensource wrk (skipped when all
-#    are installed already, to keep re-runs fast). Virtuoso's dba password is preseeded, so
+# 1. Debian packages: raptor2-utils rasqal-utils chromium virtuoso-opensource wrk, and a Java
+#    runtime for HermiT if there is none (skipped when all are installed already, to keep
+#    re-runs fast). Virtuoso's dba password is preseeded, so
 #    the install asks nothing; the tests start their own Virtuoso with a database of their own.
 # 2. .venv with the package and its test extras (pip install -e ".[test]").
 # 3. YASGUI for the query page from the npm registry (npm ci in server/ui; never committed).
@@ -19,7 +20,7 @@ START=$SECONDS
 step() { printf '\n==> [%3ds] %s\n' "$((SECONDS - START))" "$*"; }
 
 APT_PACKAGES=(raptor2-utils rasqal-utils chromium virtuoso-opensource wrk)
-NEEDED_COMMANDS=(rapper roqet chromium virtuoso-t isql-vt wrk node npm)
+NEEDED_COMMANDS=(rapper roqet chromium virtuoso-t isql-vt wrk node npm java)
 
 missing=()
 for cmd in "${NEEDED_COMMANDS[@]}"; do
@@ -44,6 +45,7 @@ if ((${#missing[@]})); then
     apt-get update -q
     extra=()
     command -v npm >/dev/null 2>&1 || extra+=(nodejs npm)
+    command -v java >/dev/null 2>&1 || extra+=(default-jre-headless)  # HermiT (owlready2)
     python3 -c 'import ensurepip' 2>/dev/null || extra+=(python3-venv)
     apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}" "${extra[@]}"
 else
