@@ -45,16 +45,21 @@ class _Compactor:
     whose IRI ends in "/" or "#" (all of ours do), except when the suffix starts with "//".
     """
 
-    def __init__(self) -> None:
+    def __init__(self, excluded: frozenset[str] = frozenset()) -> None:
         # longest namespace first, so that a namespace inside another picks the longer one
-        self.namespaces = sorted(NAMESPACES.items(), key=lambda kv: -len(kv[1]))
+        self.namespaces = sorted(((p, ns) for p, ns in NAMESPACES.items() if p not in excluded),
+                                 key=lambda kv: -len(kv[1]))
         self.used: set[str] = set()
+        self.confusable: set[str] = set()  # prefixes that are also the scheme of an IRI kept whole
 
     def iri(self, iri: str) -> str:
         for prefix, ns in self.namespaces:
             if iri.startswith(ns) and len(iri) > len(ns) and not iri.startswith("//", len(ns)):
                 self.used.add(prefix)
                 return f"{prefix}:{iri[len(ns):]}"
+        scheme = iri.split(":", 1)[0]
+        if scheme in NAMESPACES:  # geo:37.78,-122.39 would expand through a "geo" prefix
+            self.confusable.add(scheme)
         return iri
 
     def value(self, obj: dict) -> dict:
@@ -104,8 +109,12 @@ def compact_jsonld(triples: Iterable[Triple]) -> bytes:
     except (OSError, ValueError, TypeError) as e:  # RDF 1.2 triple terms, directional literals
         raise ValueError(f"this answer cannot be written as JSON-LD ({e}); ask for Turtle, "
                          "N-Triples or RDF/XML") from None
+    merged = _merged(nodes)
     compactor = _Compactor()
-    graph = [_single_values(compactor.node(n)) for n in _merged(nodes)]
+    graph = [_single_values(compactor.node(n)) for n in merged]
+    if compactor.confusable & compactor.used:  # rare: leave those prefixes out of the @context
+        compactor = _Compactor(frozenset(compactor.confusable))
+        graph = [_single_values(compactor.node(n)) for n in merged]
     if not compactor.used:
         return json.dumps(nodes, ensure_ascii=False, indent=2).encode("utf-8")
     doc: dict = {"@context": {p: ns for p, ns in NAMESPACES.items() if p in compactor.used}}

@@ -63,6 +63,18 @@ def test_literals_keep_their_lexical_form_and_datatype():
         {str(t) for t in triples if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)}
 
 
+def test_an_iri_whose_scheme_is_one_of_our_prefixes_is_not_read_as_a_compact_iri():
+    """geo:37.78,-122.39 (RFC 5870) beside GeoSPARQL terms: with "geo" in the @context a
+    JSON-LD processor would expand it through that prefix, so "geo" is left out."""
+    s = ox.NamedNode(NAMESPACES["ikr"] + "idlib")
+    triples = [ox.Triple(s, ox.NamedNode(NAMESPACES["geo"] + "hasGeometry"), ox.NamedNode("geo:35.93,36.63")),
+               ox.Triple(s, ox.NamedNode(NAMESPACES["rdfs"] + "label"), ox.Literal("Idlib"))]
+    doc = json.loads(compact_jsonld(triples))
+    assert "geo" not in doc["@context"] and doc["@id"] == "ikr:idlib"
+    back = list(ox.parse(json.dumps(doc).encode(), format=ox.RdfFormat.JSON_LD))
+    assert {str(t) for t in back} == {str(t) for t in triples}
+
+
 def test_triple_terms_in_jsonld_are_a_clear_error_and_turtle_holds_them():
     inner = ox.Triple(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/b"),
                       ox.NamedNode("http://example.org/c"))
