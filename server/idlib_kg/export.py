@@ -26,6 +26,7 @@ from pathlib import Path
 from pyoxigraph import (CanonicalizationAlgorithm, Dataset, DefaultGraph,
                         NamedNode, Quad, RdfFormat, Store, Triple, serialize)
 
+from idlib_kg.serialization import check_rdfxml_predicates
 from idlib_kg.vocab import NAMESPACES, prefixes
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,10 @@ def serialize_dataset(store: Store, fmt: str) -> bytes:
         return serialize(quads, format=QUAD_FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None)
     if fmt == "ntriples":
         return serialize(union_triples(quads), format=RdfFormat.N_TRIPLES)
-    return serialize(union_triples(quads), format=TRIPLE_FORMATS[fmt], prefixes=PREFIXES)
+    triples = union_triples(quads)
+    if TRIPLE_FORMATS[fmt] == RdfFormat.RDF_XML:
+        check_rdfxml_predicates(triples)
+    return serialize(triples, format=TRIPLE_FORMATS[fmt], prefixes=PREFIXES)
 
 
 # --------------------------------------------------------------------------- QuickStatements
@@ -304,7 +308,11 @@ def export_command(args: argparse.Namespace) -> int:
     if args.format == "quickstatements":
         data = quickstatements(store).encode("utf-8")
     else:
-        data = serialize_dataset(store, args.format)
+        try:
+            data = serialize_dataset(store, args.format)
+        except ValueError as e:  # a graph the format cannot hold (RDF/XML and some predicates)
+            print(f"idlib-kg export: {e}", file=sys.stderr)
+            return 2
     if args.output:
         tmp = args.output.with_name(args.output.name + ".tmp")
         try:

@@ -20,6 +20,7 @@ The dataset dumps (export.py) stay expanded JSON-LD, for loading into stores.
 from __future__ import annotations
 
 import json
+import re
 from typing import Iterable, Mapping
 
 from pyoxigraph import RdfFormat, Triple, serialize
@@ -35,7 +36,24 @@ def serialize_graph(triples: Iterable[Triple], fmt: RdfFormat,
     compacted (compact_jsonld)."""
     if fmt == RdfFormat.JSON_LD:
         return compact_jsonld(triples)
+    if fmt == RdfFormat.RDF_XML:
+        triples = list(triples)
+        check_rdfxml_predicates(triples)
     return serialize(triples, format=fmt, prefixes=dict(prefixes) if prefixes else None)
+
+
+# An XML name (NCName) at the end of an IRI: RDF/XML writes a predicate as namespace + name.
+_XML_NAME_AT_END = re.compile(r"[A-Za-z_\u00C0-\u02FF\u0370-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*\Z")
+
+
+def check_rdfxml_predicates(triples: list[Triple]) -> None:
+    """ValueError for a predicate RDF/XML cannot write: one that does not end in an XML name
+    (<http://example.org/123>, <http://example.org/p/>). pyoxigraph would write a malformed
+    element `<oxprefix:>` for it, which XML parsers reject."""
+    for predicate in {t.predicate.value for t in triples}:
+        if not _XML_NAME_AT_END.search(predicate):
+            raise ValueError(f"RDF/XML cannot write the predicate <{predicate}>: it does not end in "
+                             "an XML name; ask for Turtle, N-Triples or JSON-LD")
 
 
 class _Compactor:

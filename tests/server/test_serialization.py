@@ -120,3 +120,20 @@ def test_service_description_in_jsonld_is_compacted(endpoint):
     turtle = requests.get(endpoint.endpoint, headers={"Accept": "text/turtle"})
     assert isomorphic(_ox_graph(r.content, ox.RdfFormat.JSON_LD),
                       _ox_graph(turtle.content, ox.RdfFormat.TURTLE))
+
+
+@pytest.mark.parametrize("predicate", ["http://example.org/123", "http://example.org/p/"])
+def test_rdfxml_refuses_a_predicate_without_an_xml_name_instead_of_writing_broken_xml(predicate):
+    """pyoxigraph would write <oxprefix:>, which no XML parser reads."""
+    t = ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode(predicate), ox.Literal("x"))
+    with pytest.raises(ValueError, match="RDF/XML cannot write the predicate"):
+        serialize_graph([t], ox.RdfFormat.RDF_XML)
+    ok = ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/a#b"), ox.Literal("x"))
+    import xml.dom.minidom
+    xml.dom.minidom.parseString(serialize_graph([ok], ox.RdfFormat.RDF_XML))
+
+
+def test_construct_as_rdfxml_with_such_a_predicate_is_a_400_naming_other_formats(endpoint):
+    query = 'CONSTRUCT { <http://example.org/s> <http://example.org/123> "x" } WHERE {}'
+    r = requests.post(endpoint.endpoint, data={"query": query}, headers={"Accept": "application/rdf+xml"})
+    assert r.status_code == 400 and "RDF/XML cannot write" in r.text and "Turtle" in r.text
