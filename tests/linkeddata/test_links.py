@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from stores.services import start_recorder
+
 from .conftest import REPO
 
 WRONG_LINK = """\
@@ -88,33 +90,10 @@ def test_suggest_lists_candidates_and_writes_nothing(wikidata_standin, tmp_path)
 
 def test_an_endpoint_that_answers_html_is_exit_2_not_a_traceback():
     """A 200 that is not SPARQL JSON (a web page at the wrong URL) is "cannot be asked"."""
-    import http.server
-    import threading
-
-    class Page(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self._page()
-
-        def do_POST(self):
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            self._page()
-
-        def _page(self):
-            body = b"<html><body>not a SPARQL endpoint</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = start_recorder(b"<html><body>not a SPARQL endpoint</body></html>", "text/html")
     try:
-        r = run("check", "--wikidata-endpoint", f"http://127.0.0.1:{server.server_port}/sparql", "--timeout", "10")
+        r = run("check", "--wikidata-endpoint", page.url + "sparql", "--timeout", "10")
     finally:
-        server.shutdown()
+        page.server.shutdown()
     assert r.returncode == 2, r.stdout + r.stderr
     assert "did not answer with SPARQL JSON" in r.stderr and "Traceback" not in r.stderr

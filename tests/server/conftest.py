@@ -6,12 +6,10 @@ Every server here listens on 127.0.0.1 only; no test sends traffic anywhere else
 from __future__ import annotations
 
 import json
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from stores.services import start_recorder
 
 DATA = Path(__file__).resolve().parent / "data"
 MANY_TRIPLES = 1500
@@ -22,44 +20,6 @@ TIMEOUT = 4  # seconds: the endpoint's query time limit in these tests
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f . ?g ?s ?h }"
 
 
-@dataclass
-class Recorder:
-    """A loopback HTTP server that records every request it receives."""
-
-    server: ThreadingHTTPServer
-    requests: list[dict] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/"
-
-
-def _start_recorder(reply: bytes, content_type: str) -> Recorder:
-    recorder: Recorder
-
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            recorder.requests.append({"method": self.command, "path": self.path,
-                                      "headers": dict(self.headers), "body": body})
-            self.send_response(200)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        do_GET = do_POST = _answer
-
-        def log_message(self, *args) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    recorder = Recorder(httpd)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return recorder
-
-
 STUB_RESULTS = {"head": {"vars": ["x"]},
                 "results": {"bindings": [{"x": {"type": "literal", "value": "from the stub endpoint"}}]}}
 
@@ -67,7 +27,7 @@ STUB_RESULTS = {"head": {"vars": ["x"]},
 @pytest.fixture(scope="session")
 def stub_endpoint():
     """A fake remote SPARQL endpoint answering every query with one row, ?x = 'from the stub endpoint'."""
-    r = _start_recorder(json.dumps(STUB_RESULTS).encode(), "application/sparql-results+json")
+    r = start_recorder(json.dumps(STUB_RESULTS).encode(), "application/sparql-results+json")
     yield r
     r.server.shutdown()
 
@@ -75,7 +35,7 @@ def stub_endpoint():
 @pytest.fixture
 def recorder():
     """A loopback HTTP server that must NOT be contacted (function-scoped: starts empty)."""
-    r = _start_recorder(b"<http://example.org/leak> <http://example.org/p> \"leaked\" .\n", "text/turtle")
+    r = start_recorder(b"<http://example.org/leak> <http://example.org/p> \"leaked\" .\n", "text/turtle")
     yield r
     r.server.shutdown()
 

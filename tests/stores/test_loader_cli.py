@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import http.server
 import subprocess
 import sys
-import threading
 
 import pytest
 import requests
+from stores.services import start_recorder
 
 TOKEN = "loader-test-token"
 
@@ -48,35 +47,13 @@ def test_gsp_only_says_no_graph_store_was_found_after_trying_each_guess(writable
 
 
 def test_a_web_server_that_is_not_a_store_is_refused_before_any_upload():
-    uploads = []
-
-    class Page(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = b"<html>hello</html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_PUT(self):
-            uploads.append(self.path)
-            self.send_response(201)
-            self.end_headers()
-
-        do_POST = do_PUT
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = start_recorder(b"<html>hello</html>", "text/html")
     try:
-        done = load("--endpoint", f"http://127.0.0.1:{server.server_port}/sparql", "--timeout", "10")
+        done = load("--endpoint", page.url + "sparql", "--timeout", "10")
     finally:
-        server.shutdown()
+        page.server.shutdown()
     assert done.returncode == 1 and "did not answer a SPARQL ASK" in done.stderr
-    assert uploads == []
+    assert [r["method"] for r in page.requests] == ["GET"]  # the ASK, and no upload
 
 
 @pytest.mark.parametrize("option", [["--timeout", "0"], ["--chunk-mb", "nan"]])
