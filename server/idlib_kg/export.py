@@ -26,7 +26,7 @@ from pathlib import Path
 from pyoxigraph import (CanonicalizationAlgorithm, Dataset, DefaultGraph,
                         NamedNode, Quad, RdfFormat, Store, Triple, serialize)
 
-from idlib_kg.serialization import check_rdfxml_predicates
+from idlib_kg.serialization import serialize_graph
 from idlib_kg.vocab import NAMESPACES, prefixes
 
 log = logging.getLogger(__name__)
@@ -78,10 +78,7 @@ def serialize_dataset(store: Store, fmt: str) -> bytes:
         return serialize(quads, format=QUAD_FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None)
     if fmt == "ntriples":
         return serialize(union_triples(quads), format=RdfFormat.N_TRIPLES)
-    triples = union_triples(quads)
-    if TRIPLE_FORMATS[fmt] == RdfFormat.RDF_XML:
-        check_rdfxml_predicates(triples)
-    return serialize(triples, format=TRIPLE_FORMATS[fmt], prefixes=PREFIXES)
+    return serialize_graph(union_triples(quads), TRIPLE_FORMATS[fmt], PREFIXES)
 
 
 # --------------------------------------------------------------------------- QuickStatements
