@@ -42,7 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from pyoxigraph import BlankNode, NamedNode, Quad, Triple
 
-from idlib_kg.config import positive_float
+from idlib_kg.config import positive_float, positive_int
 
 SKOLEM_BASE = "https://w3id.org/idlib-kg/.well-known/genid/"
 DEFAULT_CHUNK_BYTES = 5_000_000
@@ -310,7 +310,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--update-endpoint", metavar="URL", help="SPARQL Update URL (default: guessed)")
     p.add_argument("--chunk-mb", type=positive_float, default=DEFAULT_CHUNK_BYTES / 1e6, metavar="MB",
                    help="largest Graph Store upload (default 5)")
-    p.add_argument("--batch", type=int, default=DEFAULT_BATCH, metavar="N",
+    p.add_argument("--batch", type=positive_int, default=DEFAULT_BATCH, metavar="N",
                    help="triples per INSERT DATA (default 500)")
     p.add_argument("--timeout", type=positive_float, default=600.0, metavar="S", help="per request (default 600)")
     p.add_argument("--load", type=Path, action="append", default=[], metavar="FILE",
@@ -322,9 +322,6 @@ def load_command(args: argparse.Namespace) -> int:
     import os
     from idlib_kg.dataset import DatasetError
     from idlib_kg.store import StoreError
-    if args.batch < 1 or args.chunk_mb <= 0:
-        print("idlib-kg load: --batch and --chunk-mb must be positive", file=sys.stderr)
-        return 2
     password = args.password or os.environ.get("IDLIB_KG_STORE_PASSWORD")
     target = Target(args.endpoint, args.graph, args.user, password, args.auth, args.protocol,
                     args.gsp_endpoint, args.update_endpoint, int(args.chunk_mb * 1e6), args.batch, args.timeout,

@@ -56,7 +56,7 @@ def test_a_web_server_that_is_not_a_store_is_refused_before_any_upload():
     assert [r["method"] for r in page.requests] == ["GET"]  # the ASK, and no upload
 
 
-@pytest.mark.parametrize("option", [["--timeout", "0"], ["--chunk-mb", "nan"]])
+@pytest.mark.parametrize("option", [["--timeout", "0"], ["--chunk-mb", "nan"], ["--batch", "0"]])
 def test_options_that_are_not_positive_numbers_are_usage_errors(option):
     done = load("--endpoint", "http://127.0.0.1:9/sparql", *option)
     assert done.returncode == 2 and option[0] in done.stderr
