@@ -29,10 +29,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from urllib.parse import parse_qsl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict

@@ -124,7 +124,7 @@ def compact_jsonld(triples: Iterable[Triple]) -> bytes:
     used: no @context, the plain expanded list)."""
     try:
         nodes = json.loads(serialize(triples, format=RdfFormat.JSON_LD))
-    except (OSError, ValueError, TypeError) as e:  # RDF 1.2 triple terms, directional literals
+    except (OSError, ValueError, TypeError) as e:  # RDF 1.2 triple terms
         raise ValueError(f"this answer cannot be written as JSON-LD ({e}); ask for Turtle, "
                          "N-Triples or RDF/XML") from None
     merged = _merged(nodes)
