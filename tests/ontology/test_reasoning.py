@@ -154,3 +154,13 @@ def test_reason_check_fails_on_a_stale_file(require_java, article, tmp_path):
     assert proc.returncode == 1
     assert "out of date" in proc.stderr
     assert stale.read_text(encoding="utf-8") == "# stale\n"
+
+
+def test_reason_output_into_a_missing_directory_is_created_and_a_directory_is_exit_2(require_java, article,
+                                                                                    tmp_path):
+    written = tmp_path / "new" / "inferred.ttl"
+    proc = _run_reason("--output", str(written))
+    assert proc.returncode == 0, proc.stderr
+    assert written.read_text(encoding="utf-8") == INFERRED.read_text(encoding="utf-8")
+    proc = _run_reason("--output", str(tmp_path))
+    assert proc.returncode == 2 and "cannot write" in proc.stderr and "Traceback" not in proc.stderr
