@@ -57,7 +57,7 @@ from pyoxigraph import (NamedNode, QueryBoolean, QueryResultsFormat, QuerySoluti
                         QueryTriples, Store, parse_query_results)
 
 from idlib_kg.negotiation import GRAPH_FORMATS, RESULT_FORMATS
-from idlib_kg.serialization import serialize_graph
+from idlib_kg.serialization import check_xml_chars, serialize_graph
 from idlib_kg.store import OpenedStore
 from idlib_kg.vocab import prefixes
 
@@ -174,7 +174,10 @@ def _solutions_to(results: QuerySolutions, max_rows: int, fmt: QueryResultsForma
     if fmt == QueryResultsFormat.TSV:
         return tsv, rows, truncated
     reparsed = parse_query_results(tsv, QueryResultsFormat.TSV)
-    return reparsed.serialize(format=fmt), rows, truncated
+    body = reparsed.serialize(format=fmt)
+    if fmt == QueryResultsFormat.XML:
+        check_xml_chars(body, "SPARQL XML results", "JSON, CSV or TSV")
+    return body, rows, truncated
 
 
 def run_query(store: Store, job: QueryJob) -> QueryResult:

@@ -39,7 +39,26 @@ def serialize_graph(triples: Iterable[Triple], fmt: RdfFormat,
     if fmt == RdfFormat.RDF_XML:
         triples = list(triples)
         check_rdfxml_predicates(triples)
-    return serialize(triples, format=fmt, prefixes=dict(prefixes) if prefixes else None)
+    body = serialize(triples, format=fmt, prefixes=dict(prefixes) if prefixes else None)
+    if fmt == RdfFormat.RDF_XML:
+        check_xml_chars(body, "RDF/XML", "Turtle, N-Triples or JSON-LD")
+    return body
+
+
+# What XML 1.0 cannot hold, even as a character reference (its Char production), in UTF-8:
+# C0 controls other than tab, LF and CR, and the noncharacters U+FFFE and U+FFFF.
+_NOT_XML_CHAR = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
+def check_xml_chars(body: bytes, what: str, instead: str) -> None:
+    """ValueError when `body` holds a character XML 1.0 cannot carry: pyoxigraph writes such a
+    character (a literal with U+0001, say) as it is, and every XML parser rejects the document.
+    Refusing names the character and the formats that carry it."""
+    found = _NOT_XML_CHAR.search(body)
+    if found:
+        char = found.group().decode("utf-8")
+        raise ValueError(f"{what} cannot carry the character U+{ord(char):04X} that the answer holds "
+                         f"(XML 1.0 allows no such character, even escaped); ask for {instead}")
 
 
 # An XML name (NCName) at the end of an IRI: RDF/XML writes a predicate as namespace + name.

@@ -137,3 +137,40 @@ def test_construct_as_rdfxml_with_such_a_predicate_is_a_400_naming_other_formats
     query = 'CONSTRUCT { <http://example.org/s> <http://example.org/123> "x" } WHERE {}'
     r = requests.post(endpoint.endpoint, data={"query": query}, headers={"Accept": "application/rdf+xml"})
     assert r.status_code == 400 and "RDF/XML cannot write" in r.text and "Turtle" in r.text
+
+
+XML_FORBIDDEN = ["\x01", "\x0b", "\x1f", "\ufffe"]
+
+
+@pytest.mark.parametrize("char", XML_FORBIDDEN)
+def test_rdfxml_refuses_a_literal_with_a_character_xml_cannot_carry(char):
+    """pyoxigraph writes the character as it is; the document would not parse."""
+    t = ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"),
+                  ox.Literal(f"a{char}b"))
+    with pytest.raises(ValueError, match=f"U\\+{ord(char):04X}"):
+        serialize_graph([t], ox.RdfFormat.RDF_XML)
+    back = list(ox.parse(serialize_graph([t], ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES))
+    assert back[0].object.value == f"a{char}b"  # the formats the message names carry it
+
+
+def test_rdfxml_keeps_tab_newline_and_carriage_return_which_xml_allows():
+    import xml.dom.minidom
+    t = ox.Triple(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"),
+                  ox.Literal("a\tb\nc\u00e9\U0001F600"))
+    doc = xml.dom.minidom.parseString(serialize_graph([t], ox.RdfFormat.RDF_XML))
+    assert doc.getElementsByTagName("p")[0].firstChild.data == "a\tb\nc\u00e9\U0001F600"
+
+
+@pytest.mark.parametrize("char", XML_FORBIDDEN)
+def test_xml_results_with_a_character_xml_cannot_carry_are_refused_and_json_carries_it(endpoint, char):
+    query = f'SELECT ?x WHERE {{ BIND("a\\u{ord(char):04X}b" AS ?x) }}'
+    r = requests.post(endpoint.endpoint, data={"query": query},
+                      headers={"Accept": "application/sparql-results+xml"})
+    assert r.status_code == 400
+    assert f"U+{ord(char):04X}" in r.text and "JSON" in r.text
+    ok = requests.post(endpoint.endpoint, data={"query": query},
+                       headers={"Accept": "application/sparql-results+json"})
+    assert ok.status_code == 200
+    assert ok.json()["results"]["bindings"][0]["x"]["value"] == f"a{char}b"
+    assert requests.get(endpoint.endpoint, params={"query": "ASK {}"},
+                        headers={"Accept": "application/sparql-results+xml"}).status_code == 200
