@@ -289,9 +289,10 @@ def _create_server(settings: Settings, runtime: Runtime, sock=None):
             max_request_body_size=settings.max_body_bytes, max_request_header_size=1_000_000,
             ident="idlib-kg", clear_untrusted_proxy_headers=True, **where)
     from idlib_kg.httpfront import HTTPFront
+    from idlib_kg.protocol import CORS_HEADERS
     return HTTPFront(app, sock if sock is not None else _listen(settings),
                      max_connections=settings.http_connections, max_body=settings.max_body_bytes,
-                     multiprocess=settings.http_processes > 1,
+                     multiprocess=settings.http_processes > 1, refusal_headers=CORS_HEADERS,
                      response_cache=runtime.responses if runtime.data_version is not None else None)
 
 

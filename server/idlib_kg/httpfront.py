@@ -184,8 +184,12 @@ class HTTPFront:
     def __init__(self, app: WSGIApp, sock: socket.socket, *, max_connections: int = 100,
                  max_head: int = 1_000_000, max_body: int = 1_000_000, idle_timeout: float = 60.0,
                  request_timeout: float = 30.0, server_name: str = "idlib-kg", multiprocess: bool = False,
-                 response_cache: BoundedCache | None = None):
+                 response_cache: BoundedCache | None = None,
+                 refusal_headers: Iterable[tuple[str, str]] = ()):
         self.app = app
+        #: added to the answers the front gives itself (the app's own headers, such as CORS, so
+        #: a browser can read why a request was refused)
+        self.refusal_headers = "".join(f"{k}: {v}\r\n" for k, v in refusal_headers)
         self.responses = response_cache
         self.sock = sock
         self.sock.settimeout(None)  # accept() blocks; the socket may be shared by several processes
@@ -512,8 +516,7 @@ class HTTPFront:
         extra = "".join(f"{k}: {v}\r\n" for k, v in refusal.headers)
         head = (f"HTTP/1.1 {refusal.status}\r\nServer: {self.server_name}\r\nDate: {self._http_date()}\r\n"
                 f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(text)}\r\n"
-                f"X-Content-Type-Options: nosniff\r\nAccess-Control-Allow-Origin: *\r\n"
-                f"{extra}Connection: close\r\n\r\n").encode("latin-1")
+                f"{self.refusal_headers}{extra}Connection: close\r\n\r\n").encode("latin-1")
         try:
             conn.sendall(head + text)
             conn.shutdown(socket.SHUT_WR)

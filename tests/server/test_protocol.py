@@ -148,6 +148,10 @@ def test_body_over_the_size_limit_is_413(endpoint):
     q = "ASK {} #" + "x" * 1_100_000
     r = requests.post(endpoint.endpoint, data=q.encode(), headers={"Content-Type": "application/sparql-query"})
     assert r.status_code == 413
+    # answered by the HTTP front, before the app: still readable by a page on another origin
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert "X-Idlib-Rows" in r.headers["Access-Control-Expose-Headers"]
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_cors_header_and_preflight(endpoint):
