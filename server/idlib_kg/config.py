@@ -11,6 +11,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, TypeVar
 
 DEFAULT_BASE_IRI = "https://w3id.org/idlib-kg/"
 UPDATE_TOKEN_ENV = "IDLIB_KG_UPDATE_TOKEN"
@@ -58,12 +59,20 @@ class Settings:
         return self.http_threads or max(8, 2 * self.workers)
 
 
+T = TypeVar("T", int, float)
+
+
+def _converted(text: str, convert: Callable[[str], T], noun: str) -> T:
+    """`text` as an int or float for argparse, or its message: what was given and why not."""
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+
+
 def positive_int(text: str) -> int:
     """argparse type: a whole number of at least 1 (argparse reports anything else, exit 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _converted(text, int, "a whole number")
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is less than 1")
     return value
@@ -71,10 +80,7 @@ def positive_int(text: str) -> int:
 
 def positive_float(text: str) -> float:
     """argparse type: a finite number above 0 (seconds, megabytes)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    value = _converted(text, float, "a number")
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"{text} is not a number above 0")
     return value
@@ -83,10 +89,7 @@ def positive_float(text: str) -> float:
 def port_number(text: str) -> int:
     """argparse type: a TCP port, 0 (any free port) to 65535. Larger numbers are not refused
     by the socket layer: they wrap around to another port."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    value = _converted(text, int, "a port number")
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535)")
     return value

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import DATA
 
 NAMES = "SELECT ?name WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name"
@@ -196,3 +198,26 @@ def test_two_load_files_with_one_name_are_refused_not_merged_into_one_graph(tmp_
         (tmp_path / d / "x.nt").write_text(f'<http://example.org/s> <http://example.org/p> "{v}" .\n')
     out = idlib_kg("query", "ASK {}", "--load", tmp_path / "a" / "x.nt", "--load", tmp_path / "b" / "x.nt")
     assert out.returncode == 2 and "would both be the graph" in out.stderr
+
+
+@pytest.mark.parametrize("convert, text, message", [
+    ("positive_int", "2.5", "'2.5' is not a whole number"),
+    ("positive_int", "0", "0 is less than 1"),
+    ("positive_float", "nan", "nan is not a number above 0"),
+    ("positive_float", "ten", "'ten' is not a number"),
+    ("port_number", "-1", "-1 is not a port number (0-65535)"),
+    ("port_number", "80a", "'80a' is not a port number"),
+])
+def test_option_values_are_refused_with_what_was_given_and_why(convert, text, message):
+    import argparse
+
+    from idlib_kg import config
+    with pytest.raises(argparse.ArgumentTypeError) as refused:
+        getattr(config, convert)(text)
+    assert str(refused.value) == message
+
+
+def test_option_values_in_range_are_converted():
+    from idlib_kg import config
+    assert config.positive_int("3") == 3 and config.port_number("0") == 0
+    assert config.positive_float("0.5") == 0.5 and config.port_number("65535") == 65535
