@@ -14,7 +14,6 @@ sent is printed at the end of the run (conftest.SENT).
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -256,13 +255,10 @@ def test_a_megabyte_of_lexer_hostile_text_does_not_stall_the_server(target, unit
     """safety.tokenize runs in the HTTP thread, holding the GIL: it must be linear.
 
     Before the fix a 1 MB run of `a.` took about an hour of CPU (quadratic re-scans), freezing
-    every HTTP thread. The bound asserted is loose (minutes vs an hour): it catches the
-    quadratic case without measuring the machine.
+    every HTTP thread. No time is asserted: the client gives up after 60 s (RawClient's
+    timeout, an error here), minutes short of the quadratic case's hour.
     """
     q = ("SELECT * WHERE { " + unit * 500_000).encode()[:990_000].decode("utf-8", "ignore")
-    t0 = time.monotonic()
     status, body = target.send("direct", q)
-    elapsed = time.monotonic() - t0
     assert_no_5xx(status, body, unit)
     assert status == 400
-    assert elapsed < 60, f"{elapsed:.1f} s for 1 MB of {unit!r}"

@@ -2,9 +2,10 @@
 
 Two runaways (a cross product over a generated corpus loaded with --load, and an unbounded
 property path `(p|^p)*` over a cyclic graph) run while simple queries keep arriving. The simple
-queries must all be answered correctly and before the runaways' time limit; the runaways end at
-the limit (--timeout 3) with a 503 that says so; afterwards the pool is whole. Latencies are
-printed (p50/p99), never asserted: the machine is shared.
+queries must all be answered correctly, and answered while the runaways still run (not queued
+behind them); the runaways end at the limit (--timeout 3) with a 503 that says so, not earlier;
+afterwards the pool is whole. Latencies are printed (p50/p99), never asserted: the machine is
+shared.
 """
 
 from __future__ import annotations
@@ -67,14 +68,13 @@ def test_runaways_are_stopped_at_the_limit_while_simple_queries_keep_answering(r
 
     latencies: list[float] = []
     answers: list[bool] = []
-    finished_at: list[float] = []
+    during: list[bool] = []  # answered while both runaways were still running?
     lock = threading.Lock()
-    stop_at = t0 + TIMEOUT - 0.8  # leave room: every simple query must end before the limit
 
     def simple(k: int) -> None:
         session = requests.Session()
         i = 0
-        while time.monotonic() < stop_at and i < 500:
+        while len(runaway_results) < 2 and i < 500:  # until the runaways are answered
             i += 1
             # distinct text each time so the result cache cannot answer for the workers
             q = NORMAL_QUERY + f" # {k}-{i}"
@@ -86,7 +86,7 @@ def test_runaways_are_stopped_at_the_limit_while_simple_queries_keep_answering(r
             with lock:
                 latencies.append(e - s)
                 answers.append(canary_ok(r))
-                finished_at.append(e - t0)
+                during.append(not runaway_results)
 
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(simple, range(3)))
@@ -96,12 +96,14 @@ def test_runaways_are_stopped_at_the_limit_while_simple_queries_keep_answering(r
     lat = sorted(latencies)
     p50 = lat[len(lat) // 2]
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
-    note = (f"{len(lat)} simple queries during two runaways: p50 {p50 * 1000:.1f} ms, "
-            f"p99 {p99 * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms")
+    note = (f"{len(lat)} simple queries during two runaways ({during.count(True)} while both ran): "
+            f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms")
     print("\n" + note)
     NOTES.append(note)
     assert lat and all(answers), f"{answers.count(False)} of {len(answers)} simple queries failed"
-    assert max(finished_at) < TIMEOUT, "a simple query was still waiting when the runaways hit their limit"
+    # Not a latency bound: an endpoint that queued simple queries behind the runaways would
+    # answer none of them before the runaways' own answers.
+    assert during.count(True) >= 10, f"only {during.count(True)} simple queries answered while the runaways ran"
 
     for label in ("cross", "path"):
         elapsed, r = runaway_results[label]
@@ -121,7 +123,6 @@ def test_the_pool_is_whole_after_the_runaways(runaway_server, request):
             rs = list(pool.map(lambda i: get(runaway_server, NORMAL_QUERY + f" # pool {n}-{i}", name), range(n)))
         assert all(canary_ok(r) for r in rs), [r.status_code for r in rs]
     # and a runaway once more ends at the limit, not earlier and not never
-    s = time.monotonic()
-    r = get(runaway_server, CROSS + " # again", name, timeout=TIMEOUT + 60)
-    assert r.status_code == 503 and time.monotonic() - s < TIMEOUT + 30
+    r = get(runaway_server, CROSS + " # again", name, timeout=TIMEOUT + 60)  # never: the client gives up
+    assert r.status_code == 503 and f"exceeded the {TIMEOUT:g} s time limit" in r.text
     assert canary_ok(get(runaway_server, NORMAL_QUERY, name))

