@@ -207,6 +207,7 @@ def test_compare_writes_markdown_and_json(tmp_path):
     assert all(c["ok"] + c["failures"] <= 2 * 20 for c in res["cells"])
     assert all(c["failures"] == 0 for c in res["cells"]), [c["first_error"] for c in res["cells"]]
     # the same data everywhere: every system returns the same number of rows
+    assert res["rows"], "no row counts were recorded"
     for per_system in res["rows"].values():
         assert len(set(per_system.values())) == 1, per_system
 

@@ -69,9 +69,10 @@ def test_yasgui_page_runs_examples_and_a_known_query(server, browser, output_dir
 
     # one tab per queries/*.rq file, named after the file
     examples = example_queries()
+    assert examples, "queries/ holds no example: the page would have nothing to show"
     tabs = browser.evaluate(
         "[...document.querySelectorAll('.tabsList .tab')].map(t => t.innerText.replace('✖', '').trim())")
-    assert tabs == ([e.name for e in examples] or ["Query"])
+    assert tabs == [e.name for e in examples]
     # preset to the server's own endpoint
     assert browser.evaluate("idlibYasgui.getTab().getEndpoint()") == server.sparql_url
 
@@ -91,13 +92,13 @@ def test_yasgui_page_runs_examples_and_a_known_query(server, browser, output_dir
 
     # the example whose answer we know
     names = [e.name for e in examples]
-    if KNOWN_EXAMPLE in names:
-        open_tab(browser, names.index(KNOWN_EXAMPLE), KNOWN_EXAMPLE)
-        assert run_in_yasgui(browser).startswith("1 result")
-        table = browser.evaluate("document.querySelector('.tabPanel.active .yasr_results').innerText")
-        for cell in KNOWN_EXAMPLE_CELLS:
-            assert cell in table, (cell, table)
-        browser.screenshot(output_dir / "ui-example.png")
+    assert KNOWN_EXAMPLE in names, f"the example {KNOWN_EXAMPLE!r} is gone from queries/"
+    open_tab(browser, names.index(KNOWN_EXAMPLE), KNOWN_EXAMPLE)
+    assert run_in_yasgui(browser).startswith("1 result")
+    table = browser.evaluate("document.querySelector('.tabPanel.active .yasr_results').innerText")
+    for cell in KNOWN_EXAMPLE_CELLS:
+        assert cell in table, (cell, table)
+    browser.screenshot(output_dir / "ui-example.png")
 
     # a query whose answer is known from the fixture, in a new tab
     browser.click(".tabsList .addTab")
@@ -126,9 +127,9 @@ def test_fallback_form_without_yasgui(bare_server, browser, output_dir):
     examples = example_queries()
     options = browser.evaluate(
         "[...document.querySelectorAll('#example option')].map(o => o.value)")
-    assert options == [e.name for e in examples]
-    if examples:  # the first example is in the box from the start
-        assert browser.evaluate("document.getElementById('query').value") == examples[0].text
+    assert examples and options == [e.name for e in examples]
+    # the first example is in the box from the start
+    assert browser.evaluate("document.getElementById('query').value") == examples[0].text
 
     browser.evaluate(f"document.getElementById('query').value = {json.dumps(KNOWN_QUERY)}")
     assert browser.evaluate("document.getElementById('format').value") == "json"
