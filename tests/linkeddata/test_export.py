@@ -3,7 +3,6 @@ byte-identical output across runs, N-Triples/N-Quads pass `rapper -c`, QuickStat
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ import sys
 
 import pytest
 import pyoxigraph as ox
+from prerequisites import require
 from rdflib import Dataset as RDataset, Graph
 from rdflib.compare import isomorphic
 
@@ -100,10 +100,7 @@ def test_export_reparses_identically_with_pyoxigraph(fmt, exported, source):
 @pytest.mark.parametrize("fmt,syntax", [("ntriples", "ntriples"), ("nquads", "nquads")])
 def test_rapper_accepts(fmt, syntax, exported):
     rapper = shutil.which("rapper")
-    if rapper is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("rapper is missing (apt-get install raptor2-utils)")
-        pytest.skip("rapper is missing (apt-get install raptor2-utils)")
+    require(rapper is not None, "rapper is missing (apt-get install raptor2-utils)")
     r = subprocess.run([rapper, "-i", syntax, "-c", str(exported[fmt][0])], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
 

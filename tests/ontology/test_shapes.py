@@ -8,7 +8,7 @@ import rdflib
 from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import Namespace
 
-from .conftest import ARTICLE_TEXT, MINI, SH, parse, violations
+from .conftest import MINI, SH, parse, violations
 
 NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
 B = "https://w3id.org/idlib-kg/id/broken/"
@@ -170,26 +170,3 @@ def test_every_constraint_has_a_message(shapes):
     in_or = {n for lst in shapes.objects(None, SH["or"]) for n in rdflib.collection.Collection(shapes, lst)}
     missing = [n for n in missing if URIRef(n) not in in_or and rdflib.BNode(n) not in in_or]
     assert not missing, missing
-
-
-def test_span_anchors_are_the_article_text_at_their_offsets(article):
-    text = ARTICLE_TEXT.read_text(encoding="utf-8")
-    spans = list(article.subjects(NIF.beginIndex, None))
-    assert spans
-    wrong = []
-    for span in spans:
-        b, e = int(article.value(span, NIF.beginIndex)), int(article.value(span, NIF.endIndex))
-        anchor = article.value(span, NIF.anchorOf)
-        whole = article.value(span, NIF.isString)
-        if anchor is not None and str(anchor) != text[b:e]:
-            wrong.append(f"{span}: {str(anchor)!r} != {text[b:e]!r}")
-        if whole is not None and str(whole) != text[b:e]:
-            wrong.append(f"{span}: nif:isString is not article.txt[{b}:{e}]")
-    assert not wrong, "\n".join(wrong[:20])
-
-
-def test_every_mention_points_to_a_described_span(article):
-    GAF = Namespace("http://groundedannotationframework.org/gaf#")
-    targets = set(article.objects(None, GAF.denotedBy))
-    undescribed = sorted(str(t) for t in targets if (t, NIF.beginIndex, None) not in article)
-    assert not undescribed, f"gaf:denotedBy targets without nif:beginIndex: {undescribed[:20]}"

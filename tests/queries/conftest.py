@@ -9,7 +9,6 @@ the same command so the answers can still be checked. Under CI=true a missing fi
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from prerequisites import IN_CI, skip_or_fail
 from pyoxigraph import RdfFormat, Store
 
 from idlib_kg import dataset
@@ -31,15 +31,6 @@ STANDIN = REPO_ROOT / "tests" / "data" / "wikidata-standin.ttl"
 WIKIDATA_SERVICE = "https://query.wikidata.org/sparql"
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip with a reason; under CI=true the thing is required, so fail instead."""
-    if in_ci():
-        pytest.fail(f"{reason} (CI=true: required in CI)", pytrace=False)
-    pytest.skip(reason)
 
 
 def free_port() -> int:
@@ -53,7 +44,7 @@ def data_files(tmp_path_factory) -> list[dataset.DataFile]:
     files = dataset.project_files()
     if any(f.graph == dataset.INFERRED_GRAPH for f in files):
         return files
-    if in_ci():
+    if IN_CI:
         pytest.fail("triples/inferred.ttl is missing; run `idlib-kg reason` and commit it", pytrace=False)
     scratch = tmp_path_factory.mktemp("inferred") / "inferred.ttl"
     done = subprocess.run([sys.executable, "-m", "idlib_kg", "reason", "--output", str(scratch)],

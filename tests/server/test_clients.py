@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+from prerequisites import require
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import GET, JSON, POST, POSTDIRECTLY, TURTLE, XML, SPARQLWrapper
@@ -81,8 +82,8 @@ def test_rdflib_sparqlstore_select_and_construct(endpoint):
     assert g.query("ASK { ?s <http://xmlns.com/foaf/0.1/knows> <http://example.org/bob> }").askAnswer is True
 
 
-@pytest.mark.skipif(shutil.which("roqet") is None, reason="roqet (Debian rasqal-utils) is not installed")
 def test_roqet(endpoint):
+    require(shutil.which("roqet") is not None, "roqet (Debian rasqal-utils) is not installed")
     out = subprocess.run(["roqet", "-p", endpoint.endpoint, "-e", NAMES, "-r", "csv"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

@@ -120,7 +120,7 @@ def test_executor_times_out_and_recovers(small_store):
     with Executor(OpenedStore(small_store, None, "v1", []), workers=1, timeout=1) as ex:
         with pytest.raises(QueryTimeout, match="exceeded the 1 s time limit"):
             ex.run(QueryJob(RUNAWAY))
-        assert ex.run(QueryJob("ASK { ?s ?p ?o }")).body == b'{"head":{},"boolean":true}'
+        assert json.loads(ex.run(QueryJob("ASK { ?s ?p ?o }")).body)["boolean"] is True
 
 
 def test_executor_update_is_seen_by_every_worker(small_store):
@@ -139,7 +139,7 @@ def test_a_slow_query_gives_its_running_slot_to_the_next(small_store):
         slow = threading.Thread(target=lambda: outcome.setdefault("slow", _raises(ex, RUNAWAY)))
         slow.start()
         time.sleep(0.5)
-        assert ex.run(QueryJob("ASK { ?s ?p ?o }")).body == b'{"head":{},"boolean":true}'
+        assert json.loads(ex.run(QueryJob("ASK { ?s ?p ?o }")).body)["boolean"] is True
         answered_while_slow_ran = slow.is_alive()
         slow.join()
         assert answered_while_slow_ran
@@ -155,7 +155,7 @@ def test_queries_beyond_the_running_slots_wait_their_turn_and_all_answer(small_s
             t.start()
         for t in threads:
             t.join()
-        assert results == [b'{"head":{},"boolean":true}'] * 12
+        assert [json.loads(body)["boolean"] for body in results] == [True] * 12
         assert ex._slots.acquire(blocking=False)  # every slot was given back
         ex._slots.release()
 

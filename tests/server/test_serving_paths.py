@@ -115,8 +115,11 @@ def test_http_processes_refuse_an_update_token():
     out = _idlib_kg("serve", "--http-processes", "2", "--update-token", "t", "--port", "9")
     assert out.returncode == 2
     assert "--update-token cannot be used with --http-processes" in out.stderr
+
+
+def test_http_processes_below_one_exit_2():
     out = _idlib_kg("serve", "--http-processes", "0", "--port", "9")
-    assert out.returncode == 2
+    assert out.returncode == 2 and "--http-processes" in out.stderr
 
 
 def _alive(pid: int) -> bool:

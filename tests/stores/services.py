@@ -4,7 +4,6 @@ and a loopback server that records what it is sent)."""
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,17 +13,9 @@ from idlib_kg.services import (LOCALHOST, SELECT_JSON, VIRTUOSO_INI, EndpointSer
                                OxigraphServer, RdflibEndpointServer, Service, ServiceError,
                                VirtuosoServer, free_port, wait_until, which)
 
+from prerequisites import require  # noqa: F401  (re-exported: tests import it from here)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def require(available: bool, reason: str) -> None:
-    """Skip a test whose tool is missing, but fail under CI=true, where tests/run.sh installs it."""
-    import pytest
-
-    if not available:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: tests/run.sh should have installed it)")
-        pytest.skip(reason)
 
 
 @dataclass

@@ -8,7 +8,6 @@ perpetrator; the qualified figures, resolved times and Wikidata links are exactl
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -20,7 +19,9 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
+from prerequisites import skip_or_fail
 from rdflib.namespace import PROV
+from verified_wikidata import verified_wikidata_ids
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRIPLES = REPO_ROOT / "triples"
@@ -45,57 +46,12 @@ WD = "http://www.wikidata.org/entity/"
 TEXT_BASE = "https://w3id.org/idlib-kg/id/article/text"
 CHAR_FRAGMENT = re.compile(r"#char=(\d+),(\d+)$")
 
-# Wikidata identifiers that the project's reconciliation table marks verified: a public source
-# was seen pairing that exact identifier with that label. Kept here, not read from the table
-# (the project must not need ../shared); add an identifier only after verifying it there.
-VERIFIED_WIKIDATA = {
-    "Q43",          # Turkey
-    "Q159",         # Russia
-    "Q858",         # Syria
-    "Q131404661",   # Ba'athist Syria
-    "Q113519305",   # Government of Syria
-    "Q267276",      # Council of Ministers of Syria
-    "Q15462156",    # Government of Turkey
-    "Q12812333",    # Cabinet of Turkey
-    "Q274918",      # Grand National Assembly of Turkey
-    "Q233218",      # Idlib Governorate
-    "Q214064",      # Aleppo Governorate
-    "Q41183",       # Aleppo
-    "Q3766",        # Damascus
-    "Q3640",        # Ankara
-    "Q649",         # Moscow
-    "Q83274",       # Hatay Province
-    "Q128978",      # Kilis Province
-    "Q7184",        # NATO
-    "Q167662",      # Secretary General of NATO
-    "Q2060629",     # Presidential Administration of Russia
-    "Q40464",       # Agence France-Presse
-    "Q39259",       # Recep Tayyip Erdoğan
-    "Q57665",       # Jens Stoltenberg
-    "Q7747",        # Vladimir Putin
-    "Q118725",      # Hafez al-Assad
-    "Q1922067",     # President of Turkey
-    "Q20988486",    # Minister of Foreign Affairs (Turkey)
-    "Q2430415",     # Prime Minister of Turkey
-    "Q178810",      # Syrian civil war
-    "Q86832624",    # Operation Spring Shield
-    "Q79629688",    # Northwestern Syria offensive (2019-2020)
-    "Q18208094",    # Turkish involvement in the Syrian civil war
-    "Q14746872",    # Syrian revolution
-    "Q70207089",    # 2019 Turkish offensive into northeastern Syria
-    "Q131404510",   # Fall of the Assad regime
-}
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
+# tests/data/verified-wikidata.tsv: each identifier with its label and where it was verified
+VERIFIED_WIKIDATA = verified_wikidata_ids()
 
 
 def turtle_files() -> list[Path]:
-    files = [ARTICLE_TTL, LINKS_TTL, STANDIN_TTL]
-    if INFERRED_TTL.is_file():
-        files.append(INFERRED_TTL)
-    return files
+    return [ARTICLE_TTL, LINKS_TTL, STANDIN_TTL, INFERRED_TTL]  # all committed: none may go missing
 
 
 @lru_cache(maxsize=None)
@@ -180,10 +136,7 @@ def test_turtle_parses_in_pyoxigraph(path: Path):
 def test_turtle_parses_in_rapper(path: Path):
     rapper = shutil.which("rapper")
     if rapper is None:
-        reason = "rapper (Debian raptor2-utils) is not installed"
-        if in_ci():
-            pytest.fail(f"{reason} (CI=true: required in CI)", pytrace=False)
-        pytest.skip(reason)
+        skip_or_fail("rapper (Debian raptor2-utils) is not installed")
     done = subprocess.run([rapper, "-i", "turtle", "-c", str(path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 
@@ -217,6 +170,7 @@ def test_article_text_starts_with_the_headline():
 def test_context_spans_the_whole_text():
     g = article()
     assert offsets(g, context(g)) == (0, len(text()))
+    assert str(g.value(context(g), NIF.isString)) == text()
 
 
 def test_every_span_slices_the_text_to_its_anchor():
@@ -247,6 +201,7 @@ def test_every_char_fragment_matches_its_offsets():
 def test_every_denoted_by_target_is_a_span_with_offsets():
     g = article()
     targets = set(g.objects(None, GAF.denotedBy))
+    assert len(targets) >= 19, "fewer mention spans than the article has sentences"
     for span in targets:
         assert g.value(span, NIF.beginIndex) is not None and g.value(span, NIF.endIndex) is not None, span
         assert g.value(span, NIF.anchorOf) is not None, span
@@ -255,7 +210,9 @@ def test_every_denoted_by_target_is_a_span_with_offsets():
 
 def test_span_sentence_links_point_to_the_sentence_that_contains_the_span():
     g = article()
-    for span, sentence in g.subject_objects(NIF.sentence):
+    links = list(g.subject_objects(NIF.sentence))
+    assert links, "no span says which sentence it is in"
+    for span, sentence in links:
         assert (sentence, RDF.type, NIF.Sentence) in g
         (b, e), (sb, se) = offsets(g, span), offsets(g, sentence)
         assert sb <= b and e <= se, f"{span} is not inside its nif:sentence {sentence}"
@@ -344,7 +301,10 @@ def test_contested_attack_has_no_plain_perpetrator_among_the_claimed_sides():
 def test_denied_roles_are_never_plain_participants():
     g = everything()
     plain = subproperties(g, SEM.hasActor)
-    for claim in g.subjects(IKG.polarity, IKG.Negative):
+    denials = list(g.subjects(IKG.polarity, IKG.Negative))
+    assert denials, "the article's denials are missing"
+    assert any(g.objects(c, IKG.claimedRole) for c in denials), "no denial names the role it denies"
+    for claim in denials:
         for role in g.objects(claim, IKG.claimedRole):
             event, agent = g.value(role, IKG.roleInEvent), g.value(role, IKG.roleAgent)
             for prop in plain:
@@ -492,7 +452,9 @@ def test_every_time_phrase_is_grounded_in_a_span_of_its_time_expression():
 
 def test_every_time_expression_has_a_phrase_and_a_bound():
     g = everything()
-    for t in instances(g, IKG.TimeExpression):
+    expressions = list(instances(g, IKG.TimeExpression))
+    assert expressions, "the article's time expressions are missing"
+    for t in expressions:
         assert g.value(t, IKG.timePhrase) is not None, t
         assert any(g.value(t, p) is not None for p in (
             SEM.hasEarliestBeginTimeStamp, SEM.hasLatestBeginTimeStamp, SEM.hasLatestEndTimeStamp)), t
