@@ -17,7 +17,9 @@ import pytest
 from pyoxigraph import Store
 
 from idlib_kg import bench
-from idlib_kg.bench import Cell, QUERIES, StoreClient, count_rows, goals, memory_of, run_cell, run_wrk_cell
+from idlib_kg.bench import QUERIES, goals
+from idlib_kg.loadgen import Cell, HttpClient, StoreClient, commented, count_rows, run_cell, run_wrk_cell, varied
+from idlib_kg.procstats import memory_of
 from stores.services import require, which
 
 
@@ -148,7 +150,7 @@ def test_wrk_sends_the_query_made_distinct_as_asked(recording_endpoint, tmp_path
         for text in seen:
             n = text.split("{ ")[-1].rstrip(" }") if vary == "values" else text.split("\n")[0][len("#bench "):]
             assert n.isdigit()
-            assert text == (bench.varied(query, int(n)) if vary == "values" else bench.commented(query, int(n)))
+            assert text == (varied(query, int(n)) if vary == "values" else commented(query, int(n)))
 
 
 def test_goals_compare_idlib_kg_with_its_peers():
@@ -247,7 +249,7 @@ def test_a_system_slower_than_a_quarter_of_a_cell_is_skipped_at_higher_concurren
     if client == "wrk":
         require_wrk()
     url, _ = recording_endpoint(delay=0.6)
-    target = bench.Target("slow", lambda: bench.HttpClient(url, 30), None, url=url)
+    target = bench.Target("slow", lambda: HttpClient(url, 30), None, url=url)
     args = argparse.Namespace(concurrency=[1, 8], duration=1.0, requests=100, client=client, workdir=tmp_path)
     results = {"rows": {}, "cells": []}
     bench._measure(target, [QUERIES[0]], args, results)
@@ -261,7 +263,7 @@ def test_cells_last_two_rounds_and_a_system_too_slow_for_that_is_skipped(tmp_pat
     rounds about 6 s, over 4 x the 1 s cell) is skipped."""
     require_wrk()
     url, _ = recording_endpoint(delay=0.1, serial=True)
-    target = bench.Target("serial", lambda: bench.HttpClient(url, 30), None, url=url)
+    target = bench.Target("serial", lambda: HttpClient(url, 30), None, url=url)
     args = argparse.Namespace(concurrency=[1, 4, 32], duration=1.0, requests=1000, client="wrk",
                               workdir=tmp_path)
     results = {"rows": {}, "cells": []}

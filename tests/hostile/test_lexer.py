@@ -107,7 +107,8 @@ def test_lexing_line_by_line_gives_the_tokens_and_normalized_text_of_the_whole(t
 
 
 def test_lexing_line_by_line_on_the_project_and_benchmark_queries():
-    from idlib_kg.bench import QUERIES, varied
+    from idlib_kg.bench import QUERIES
+    from idlib_kg.loadgen import varied
     texts = [p.read_text(encoding="utf-8") for p in sorted((REPO / "queries").glob("*.rq"))]
     texts += [varied(q.text, n) for q in QUERIES for n in (1, 2)]
     assert len(texts) > 20

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from idlib_kg.bench import process_tree
+from idlib_kg.procstats import process_tree
 from idlib_kg.executor import QueryResult
 from idlib_kg.cache import BoundedCache, memoize_small
 from idlib_kg.safety import inspect
