@@ -102,9 +102,9 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--optimize", action="store_true", default=None,
                         help="with --store: compact the store once after loading (about 10 s more "
                              "at 5M triples; queries up to 3x faster); remembered in the store")
-    parser.add_argument("--load", type=Path, action="append", default=[], metavar="FILE",
-                        help="extra RDF file to load (.ttl .nt .nq .trig .jsonld .rdf .owl .xml); "
-                             "may be repeated")
+    parser.add_argument("--load", type=Path, nargs="+", action="extend", default=[], metavar="FILE",
+                        help="extra RDF files to load (.ttl .nt .nq .trig .jsonld .rdf .owl .xml): "
+                             "--load a.ttl b.nq, or --load once per file")
     parser.add_argument("--base-iri", default=DEFAULT_BASE_IRI, metavar="IRI",
                         help=f"persistent base IRI served by this server (default {DEFAULT_BASE_IRI})")
     parser.add_argument("--max-rows", type=positive_int, default=10_000, metavar="N",

@@ -221,3 +221,17 @@ def test_option_values_in_range_are_converted():
     from idlib_kg import config
     assert config.positive_int("3") == 3 and config.port_number("0") == 0
     assert config.positive_float("0.5") == 0.5 and config.port_number("65535") == 65535
+
+
+def test_load_takes_several_files_after_one_flag_or_one_flag_per_file(tmp_path):
+    a, b = tmp_path / "a.nt", tmp_path / "b.ttl"
+    a.write_text('<http://example.org/a> <http://example.org/p> "1" .\n')
+    b.write_text('<http://example.org/b> <http://example.org/p> "2" .\n')
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://example.org/p> ?o }"
+    for options in (["--load", a, b], ["--load", a, "--load", b]):
+        out = idlib_kg("query", count, "--format", "csv", *options)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == ["n", "2"]
+    # the query must come first then: after --load it would be read as one more file
+    out = idlib_kg("query", "--load", a, count)
+    assert out.returncode == 2 and "QUERY_OR_FILE" in out.stderr
