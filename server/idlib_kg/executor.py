@@ -57,7 +57,7 @@ from pyoxigraph import (NamedNode, QueryBoolean, QueryResultsFormat, QuerySoluti
                         QueryTriples, Store, parse_query_results)
 
 from idlib_kg.negotiation import GRAPH_FORMATS, RESULT_FORMATS
-from idlib_kg.serialization import check_xml_chars, serialize_graph
+from idlib_kg.serialization import UnwritableAnswer, check_xml_chars, serialize_graph
 from idlib_kg.store import OpenedStore
 from idlib_kg.vocab import prefixes
 
@@ -212,6 +212,8 @@ def serialize_results(results: QueryBoolean | QuerySolutions | QueryTriples, job
             del triples[job.max_rows:]
             body = serialize_graph(triples, fmt.oxigraph, PREFIXES)
             return QueryResult(body, "graph", fmt.key, len(triples), truncated)
+    except UnwritableAnswer as e:  # the format's limit, not the query's fault
+        raise QueryError(str(e)) from None
     except (OSError, ValueError, RuntimeError) as e:  # evaluation errors surface while iterating
         raise QueryError(f"the query failed: {e}") from None
     raise QueryError(f"unexpected result type {type(results).__name__}")  # pragma: no cover

@@ -30,6 +30,11 @@ from idlib_kg.vocab import NAMESPACES
 RDF_TYPE = NAMESPACES["rdf"] + "type"
 
 
+class UnwritableAnswer(ValueError):
+    """The answer holds something the asked format cannot carry; the message names formats that
+    can. Not the query's failure: the same query in another format answers."""
+
+
 def serialize_graph(triples: Iterable[Triple], fmt: RdfFormat,
                     prefixes: Mapping[str, str] | None = None) -> bytes:
     """The triples in `fmt`; `prefixes` are declared in Turtle and RDF/XML, and JSON-LD is
@@ -51,13 +56,13 @@ _NOT_XML_CHAR = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 
 
 def check_xml_chars(body: bytes, what: str, instead: str) -> None:
-    """ValueError when `body` holds a character XML 1.0 cannot carry: pyoxigraph writes such a
+    """UnwritableAnswer when `body` holds a character XML 1.0 cannot carry: pyoxigraph writes such a
     character (a literal with U+0001, say) as it is, and every XML parser rejects the document.
     Refusing names the character and the formats that carry it."""
     found = _NOT_XML_CHAR.search(body)
     if found:
         char = found.group().decode("utf-8")
-        raise ValueError(f"{what} cannot carry the character U+{ord(char):04X} that the answer holds "
+        raise UnwritableAnswer(f"{what} cannot carry the character U+{ord(char):04X} that the answer holds "
                          f"(XML 1.0 allows no such character, even escaped); ask for {instead}")
 
 
@@ -66,12 +71,12 @@ _XML_NAME_AT_END = re.compile(r"[A-Za-z_\u00C0-\u02FF\u0370-\uFFFF][\w.\-\u00B7\
 
 
 def check_rdfxml_predicates(triples: list[Triple]) -> None:
-    """ValueError for a predicate RDF/XML cannot write: one that does not end in an XML name
+    """UnwritableAnswer for a predicate RDF/XML cannot write: one that does not end in an XML name
     (<http://example.org/123>, <http://example.org/p/>). pyoxigraph would write a malformed
     element `<oxprefix:>` for it, which XML parsers reject."""
     for predicate in {t.predicate.value for t in triples}:
         if not _XML_NAME_AT_END.search(predicate):
-            raise ValueError(f"RDF/XML cannot write the predicate <{predicate}>: it does not end in "
+            raise UnwritableAnswer(f"RDF/XML cannot write the predicate <{predicate}>: it does not end in "
                              "an XML name; ask for Turtle, N-Triples or JSON-LD")
 
 
@@ -144,7 +149,7 @@ def compact_jsonld(triples: Iterable[Triple]) -> bytes:
     try:
         nodes = json.loads(serialize(triples, format=RdfFormat.JSON_LD))
     except (OSError, ValueError, TypeError) as e:  # RDF 1.2 triple terms
-        raise ValueError(f"this answer cannot be written as JSON-LD ({e}); ask for Turtle, "
+        raise UnwritableAnswer(f"this answer cannot be written as JSON-LD ({e}); ask for Turtle, "
                          "N-Triples or RDF/XML") from None
     merged = _merged(nodes)
     compactor = _Compactor()
