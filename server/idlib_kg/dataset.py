@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from pyoxigraph import NamedNode, RdfFormat, Store
+from pyoxigraph import Dataset, DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
 
 from idlib_kg import resources
 
@@ -164,6 +164,31 @@ def load_file(store: Store, df: DataFile) -> None:
         raise DatasetError(f"{df.path}: could not be read: {e}") from e
     log.log(logging.WARNING if size >= BIG_FILE_BYTES else logging.INFO,
             "loaded %s into <%s> in %.2f s", df.path.name, df.graph, time.monotonic() - started)
+
+
+def read_dataset(files: list[DataFile]) -> Dataset:
+    """The files' quads exactly as written, in the graphs load_file puts them in.
+
+    A Store normalizes literals to a canonical form it can encode compactly:
+    `"0"^^xsd:nonNegativeInteger` comes back as `"0"^^xsd:integer`, `xsd:dateTimeStamp` as
+    `xsd:dateTime`, `"01"` as `"1"` (oxigraph#526; Virtuoso does the same). Queries cannot tell,
+    but dumps and loads into other stores should carry the data as the sources have it: NIF's
+    offsets are xsd:nonNegativeInteger, OWL's cardinalities must be. So those read the files into
+    a pyoxigraph Dataset, which keeps every literal as parsed.
+    """
+    ds = Dataset()
+    for df in files:
+        into = NamedNode(df.graph)
+        try:
+            for q in parse(path=str(df.path), format=df.format, base_iri=PARSE_BASE_IRI):
+                if isinstance(q.graph_name, DefaultGraph):
+                    q = Quad(q.subject, q.predicate, q.object, into)
+                ds.add(q)
+        except (SyntaxError, ValueError) as e:
+            raise DatasetError(f"{df.path}: not valid {df.format.name}: {e}") from e
+        except OSError as e:
+            raise DatasetError(f"{df.path}: could not be read: {e}") from e
+    return ds
 
 
 def load_all(store: Store, files: list[DataFile]) -> None:

@@ -1,8 +1,10 @@
 """`idlib-kg export`: the whole dataset in one file, byte-for-byte reproducible.
 
 What is written: every named graph the server serves (ontology, article, links, inferred, and
---load extras). Quad formats (N-Quads, TriG, JSON-LD) keep the named graphs; triple formats
-(Turtle, N-Triples, RDF/XML) get their union, each triple once.
+--load extras), read from the files as they are written (dataset.read_dataset: the store would
+hand back `xsd:nonNegativeInteger` offsets as `xsd:integer`). Quad formats (N-Quads, TriG,
+JSON-LD) keep the named graphs; triple formats (Turtle, N-Triples, RDF/XML) get their union,
+each triple once.
 
 Deterministic output (same data -> same bytes):
 1. the quads are copied into a pyoxigraph Dataset and canonicalized with RDFC-1.0 (the W3C RDF
@@ -49,9 +51,9 @@ def _key(term) -> str:
     return "" if isinstance(term, DefaultGraph) else str(term)
 
 
-def canonical_quads(store: Store) -> list[Quad]:
-    """All quads of `store`, blank nodes relabelled by RDFC-1.0, sorted."""
-    ds = Dataset(store)
+def canonical_quads(data: Dataset) -> list[Quad]:
+    """All quads of `data`, blank nodes relabelled by RDFC-1.0, sorted."""
+    ds = Dataset(data)
     ds.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
     return sorted(ds, key=lambda q: (_key(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
 
@@ -63,17 +65,24 @@ def union_triples(quads: list[Quad]) -> list[Triple]:
     return [seen[k] for k in sorted(seen)]
 
 
+def faithful_dataset(extra_files: list[Path] | tuple[Path, ...] = ()) -> Dataset:
+    """What the server serves (project files + extras), every literal as the files write it."""
+    from idlib_kg.dataset import all_files, read_dataset
+    return read_dataset(all_files(extra_files))
+
+
 def load_dataset(extra_files: list[Path] | tuple[Path, ...] = ()) -> Store:
-    """An in-memory store with exactly what the server would serve (project files + extras)."""
+    """An in-memory store with exactly what the server would serve (project files + extras),
+    for SPARQL over it (its literals normalized: faithful_dataset for the written form)."""
     from idlib_kg.store import open_store
     opened = open_store(None, list(extra_files))
     assert opened.store is not None
     return opened.store
 
 
-def serialize_dataset(store: Store, fmt: str) -> bytes:
+def serialize_dataset(data: Dataset, fmt: str) -> bytes:
     """The dataset in one of RDF_FORMATS, deterministic."""
-    quads = canonical_quads(store)
+    quads = canonical_quads(data)
     if fmt in QUAD_FORMATS:
         return serialize(quads, format=QUAD_FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None)
     if fmt == "ntriples":
@@ -298,15 +307,15 @@ def export_command(args: argparse.Namespace) -> int:
     from idlib_kg.dataset import DatasetError
     from idlib_kg.store import StoreError
     try:
-        store = load_dataset(args.load)
+        source = load_dataset(args.load) if args.format == "quickstatements" else faithful_dataset(args.load)
     except (DatasetError, StoreError) as e:
         print(f"idlib-kg export: {e}", file=sys.stderr)
         return 2
     if args.format == "quickstatements":
-        data = quickstatements(store).encode("utf-8")
+        data = quickstatements(source).encode("utf-8")
     else:
         try:
-            data = serialize_dataset(store, args.format)
+            data = serialize_dataset(source, args.format)
         except ValueError as e:  # a graph the format cannot hold (RDF/XML and some predicates)
             print(f"idlib-kg export: {e}", file=sys.stderr)
             return 2

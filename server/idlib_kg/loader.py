@@ -282,8 +282,8 @@ class Loader:
 
 
 def load_into(target: Target, extra_files: list[Path] | tuple[Path, ...] = ()) -> str:
-    from idlib_kg.export import canonical_quads, load_dataset
-    quads = canonical_quads(load_dataset(extra_files))
+    from idlib_kg.export import canonical_quads, faithful_dataset
+    quads = canonical_quads(faithful_dataset(extra_files))
     return Loader(target).load(graphs_to_load(quads, target.graph))
 
 

@@ -11,13 +11,16 @@ import sys
 import pytest
 import pyoxigraph as ox
 from prerequisites import require
-from rdflib import Dataset as RDataset, Graph
+from rdflib import XSD, Dataset as RDataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from idlib_kg.export import (EVENT_CLASSES, QUAD_FORMATS, RDF_FORMATS, canonical_quads, load_dataset,
+from idlib_kg.dataset import project_files
+from idlib_kg.export import (EVENT_CLASSES, QUAD_FORMATS, RDF_FORMATS, canonical_quads, faithful_dataset,
                              union_triples)
 
 from .conftest import REPO
+
+NIF_BEGIN = URIRef("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#beginIndex")
 
 RDFLIB = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "nquads": "nquads", "trig": "trig",
           "jsonld": "json-ld"}
@@ -34,7 +37,7 @@ def export(fmt: str, out) -> bytes:
 
 @pytest.fixture(scope="module")
 def source():
-    return canonical_quads(load_dataset())
+    return canonical_quads(faithful_dataset())
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +55,23 @@ def _rdflib_graphs(quads) -> dict[str, Graph]:
         if len(g):
             out[str(g.identifier)] = g
     return out
+
+
+def test_export_keeps_every_literal_as_the_source_files_write_it(exported):
+    """Checked with rdflib, file by file: a Store would have turned NIF's
+    xsd:nonNegativeInteger offsets and OWL's cardinalities into xsd:integer, and
+    xsd:dateTimeStamp into xsd:dateTime (oxigraph#526)."""
+    ds = RDataset()
+    ds.parse(data=exported["nquads"][1], format="nquads")
+    expected: dict[str, Graph] = {}
+    for f in project_files():  # the ontology graph holds two files
+        expected.setdefault(f.graph, Graph()).parse(f.path, format="turtle")
+    assert set(expected) == {str(g.identifier) for g in ds.graphs() if len(g)}
+    for name, graph in expected.items():
+        assert isomorphic(ds.graph(URIRef(name)), graph), name
+    objects = [o for _, _, o, _ in ds.quads((None, None, None, None))]
+    assert {o.datatype for _, _, o, _ in ds.quads((None, NIF_BEGIN, None, None))} == {XSD.nonNegativeInteger}
+    assert XSD.dateTimeStamp in {o.datatype for o in objects if isinstance(o, Literal)}
 
 
 @pytest.mark.parametrize("fmt", list(RDF_FORMATS))

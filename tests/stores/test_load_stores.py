@@ -8,7 +8,9 @@ the embedded one (whose default graph is the union of the named graphs):
 - Oxigraph server: named graphs loaded, queries sent with the `union-default-graph` parameter.
 Results are compared as sets of rows, after normalising what stores legitimately write
 differently: numeric literals by value (Virtuoso returns canonical forms; booleans as 0/1
-integers, so booleans compare as 0/1), language tags in
+integers, so booleans compare as 0/1; the embedded store turns xsd:nonNegativeInteger into
+xsd:integer and xsd:dateTimeStamp into xsd:dateTime, oxigraph#526, which the loaded stores may
+not), language tags in
 lower case (Virtuoso lower-cases them), xsd:string vs plain literals, blank nodes and our
 skolem IRIs (the loader skolemizes blank nodes) as one placeholder, and WKT geometry by its
 coordinates to 4 decimals (Virtuoso stores geo:wktLiteral as virtrdf:Geometry in single
@@ -73,6 +75,8 @@ def norm_literal(value: str, datatype: str | None, lang: str | None):
             pass
     if datatype == XSD + "boolean":  # Virtuoso returns EXISTS(...) and comparisons as 0/1
         return ("num", Decimal(1 if value in ("true", "1") else 0))
+    if datatype == XSD + "dateTimeStamp":  # pyoxigraph stores it as xsd:dateTime (same value)
+        datatype = XSD + "dateTime"
     if datatype in WKT:  # Virtuoso turns geo:wktLiteral into its own geometry type, as floats
         nums = re.findall(r"-?\d+(?:\.\d+)?", value)
         return ("wkt", value.split("(")[0].strip().upper(), tuple(round(float(n), 4) for n in nums))
