@@ -35,14 +35,15 @@ def error_answer(e: HTTPException, method: str, path: str, accept: MIMEAccept) -
     if status == 503:
         headers.append(("Retry-After", "5"))
     content_type, body = _message_body(status, message, accept)
-    return status, [("Content-Type", content_type), *headers], body
+    # the body's type follows Accept, and a 404 may be cached: say so (RFC 9110 12.5.5)
+    return status, [("Content-Type", content_type), ("Vary", "Accept"), *headers], body
 
 
 def unexpected_answer(method: str, path: str, accept: MIMEAccept) -> Answer:
     """500 for a bug: logged with its traceback (call from an except block), no detail sent."""
     log.exception("unhandled error on %s %s", method, path)
     content_type, body = _message_body(500, InternalServerError.description, accept)
-    return 500, [("Content-Type", content_type)], body
+    return 500, [("Content-Type", content_type), ("Vary", "Accept")], body
 
 
 def _message_body(status: int, message: str, accept: MIMEAccept) -> tuple[str, bytes]:

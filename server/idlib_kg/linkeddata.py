@@ -29,10 +29,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    send_file, url_for)
-from pyoxigraph import RdfFormat, parse
+from pyoxigraph import NamedNode, RdfFormat, parse
 from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from idlib_kg import resources, void
@@ -63,6 +65,8 @@ GAF = "http://groundedannotationframework.org/gaf#"
 WD = "http://www.wikidata.org/entity/"
 LINK_PREDICATES = (OWL + "sameAs", SKOS + "closeMatch", SKOS + "exactMatch")
 ARTICLE_TEXT_PATH = "id/article/text"
+#: characters an IRI path keeps as they are (RFC 3987 ipath): the rest is percent-encoded
+IRI_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -95,6 +99,26 @@ def iri_ref(iri: str) -> str:
     if any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
         abort(404)
     return f"<{iri}>"
+
+
+def described_iri(prefix: str, name: str, present: Callable[[str], bool]) -> str | None:
+    """The IRI that the path `prefix + name` stands for, if the data has it.
+
+    The router hands over the path percent-decoded, so `/id/a%20b` arrives as "a b". An IRI
+    may hold the character itself (`ikr:İdlib`) or its percent-encoding (a --load file's
+    `ikr:a%20b`, the graph of `--load "türkçe veri.ttl"`): the decoded form is tried first,
+    then the re-encoded one. A form that is no IRI at all (`%01`, `x%25y`) is not tried: 404,
+    never a query error.
+    """
+    for candidate in dict.fromkeys((name, quote(name, safe=IRI_PATH_SAFE))):
+        iri = base_iri() + prefix + candidate
+        try:
+            NamedNode(iri)
+        except ValueError:
+            continue
+        if present(iri):
+            return iri
+    return None
 
 
 def local_href(iri: str) -> str | None:
@@ -131,9 +155,9 @@ def not_found(what: str) -> Response:
     wants_html = request.accept_mimetypes.best_match(["text/html", "text/plain"]) == "text/html"
     if wants_html:
         body = render_template("not_found.html", what=what, path=request.path)
-        return Response(body, status=404, content_type="text/html; charset=utf-8")
-    return Response(f"not found: {what} is not described in this dataset\n", status=404,
-                    content_type="text/plain; charset=utf-8")
+        return _vary(Response(body, status=404, content_type="text/html; charset=utf-8"))
+    return _vary(Response(f"not found: {what} is not described in this dataset\n", status=404,
+                          content_type="text/plain; charset=utf-8"))
 
 
 # --------------------------------------------------------------------------- values for templates
@@ -312,17 +336,17 @@ def _see_other(doc_path: str) -> Response:
 def thing(name: str):
     if name == "article/text":
         return article_text()
-    iri = base_iri() + "id/" + name
-    if not exists(iri):
-        return not_found(iri)
+    iri = described_iri("id/", name, exists)
+    if iri is None:
+        return not_found(base_iri() + "id/" + name)
     return _see_other(name)
 
 
 @bp.get("/scheme/<path:name>")
 def concept(name: str):
-    iri = base_iri() + "scheme/" + name
-    if not exists(iri):
-        return not_found(iri)
+    iri = described_iri("scheme/", name, exists)
+    if iri is None:
+        return not_found(base_iri() + "scheme/" + name)
     return _see_other("scheme/" + name)
 
 
@@ -331,9 +355,10 @@ def document(path: str):
     stem, _, ext = path.rpartition(".")
     if not stem or ext not in EXTENSIONS:
         return not_found(request.path)
-    iri = base_iri() + (stem if stem.startswith("scheme/") else "id/" + stem)
-    if not exists(iri):
-        return not_found(iri)
+    prefix, name = ("", stem) if stem.startswith("scheme/") else ("id/", stem)
+    iri = described_iri(prefix, name, exists)
+    if iri is None:
+        return not_found(base_iri() + prefix + name)
     fmt = EXTENSIONS[ext]
     if fmt == "html":
         page = describe_page(iri)
@@ -368,7 +393,7 @@ def article_text() -> Response:
                  OPTIONAL {{ ?span a ?kind FILTER(?kind = nif:Sentence) }}
                  OPTIONAL {{ ?r <{GAF}denotedBy> ?span }} }}
         GROUP BY ?span ?b ?e ?words ORDER BY ?b ?e""")
-    sentences, parts = [], []
+    sentences, parts, context_id = [], [], None
     for r in spans:
         b, e = int(r["b"]["value"]), int(r["e"]["value"])
         frag = r["span"]["value"].split("#", 1)[1]
@@ -379,7 +404,10 @@ def article_text() -> Response:
             sentences.append(entry)
         elif e - b < len(text):
             parts.append(entry)
-    return _vary(Response(render_template("text.html", iri=iri, text=text, sentences=sentences, spans=parts),
+        else:  # the nif:Context, the whole text: the element holding the sentences
+            context_id = frag
+    return _vary(Response(render_template("text.html", iri=iri, text=text, sentences=sentences, spans=parts,
+                                          context_id=context_id),
                           content_type="text/html; charset=utf-8"))
 
 
@@ -442,10 +470,10 @@ def ontology_terms() -> dict:
 
 @bp.get("/graph/<path:name>")
 def graph(name: str):
-    iri = base_iri() + "graph/" + name
     counts = {g.name: g.triples for g in _runtime().graph_counts()}
-    if iri not in counts:
-        return not_found(iri)
+    iri = described_iri("graph/", name, counts.__contains__)
+    if iri is None:
+        return not_found(base_iri() + "graph/" + name)
     wanted = request.args.get("format")
     if wanted:
         fmt = EXTENSIONS.get(wanted, wanted)

@@ -33,6 +33,7 @@ XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 WD = "http://www.wikidata.org/entity/"
 LINK_PREDICATES = {"sameAs": "http://www.w3.org/2002/07/owl#sameAs",
+                   "exactMatch": "http://www.w3.org/2004/02/skos/core#exactMatch",
                    "closeMatch": "http://www.w3.org/2004/02/skos/core#closeMatch"}
 EXAMPLES = ("id/attack-2020-02-27", "id/turkey", "id/erdogan", "id/claim-daily-sabah-regime-attack")
 PREFIXES = prefixes("void", "dcterms", "foaf", "owl", "skos", "xsd")
@@ -74,7 +75,7 @@ def describe(base: str, endpoint: str, site: str) -> tuple[list[Triple], dict]:
         t += [Triple(dataset, NamedNode(VOID + "subset"), node),
               Triple(node, RDF_TYPE, NamedNode(VOID + "Dataset")),
               Triple(node, NamedNode(VOID + "triples"), n(g.triples))]
-        if g.name.startswith(base):
+        if g.name.startswith(base + "graph/"):  # what /graph/ serves (a --load file may name others)
             t.append(Triple(node, NamedNode(VOID + "dataDump"),
                             NamedNode(site + g.name[len(base):] + "?format=nt")))
     vocab_rows = _rows("SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s a ?t } }")
@@ -126,6 +127,7 @@ def void_description() -> Response:
         body = render_template("void.html", **facts)
     else:
         body = serialize_graph(triples, fmt.format.oxigraph, PREFIXES if fmt.key == "turtle" else None)
-    resp = Response(body, content_type=fmt.content_type)
+    # the page is HTML5, not XHTML: text/html even when asked for application/xhtml+xml
+    resp = Response(body, content_type="text/html; charset=utf-8" if fmt.key == "html" else fmt.content_type)
     resp.headers["Vary"] = "Accept"
     return resp

@@ -155,3 +155,78 @@ def test_void_description(client, path):
     assert (linkset, VOID.target, URIRef(BASE + "void#wikidata")) in g
     html = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "graph/article" in html
+
+
+# -- IRIs a --load file mints with percent-encodings, paths that are no IRI, VoID details
+
+ODD = """\
+@prefix ikr: <https://w3id.org/idlib-kg/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/idlib-kg/id/a%20b> rdfs:label "a b" ; rdfs:seeAlso <https://w3id.org/idlib-kg/id/x%C4%9F> .
+<https://w3id.org/idlib-kg/id/x%C4%9F> rdfs:label "x with g-breve, percent-encoded" .
+"""
+ELSEWHERE = "<https://w3id.org/idlib-kg/id/s> <https://example.org/p> \"o\" <https://w3id.org/idlib-kg/extra/g> .\n"
+
+
+@pytest.fixture(scope="module")
+def odd_client(tmp_path_factory):
+    from idlib_kg.app import Runtime, create_app
+    from idlib_kg.config import Settings
+    d = tmp_path_factory.mktemp("odd")
+    (d / "türkçe veri.ttl").write_text(ODD, encoding="utf-8")
+    (d / "elsewhere.nq").write_text(ELSEWHERE, encoding="utf-8")
+    settings = Settings(workers=1, load_files=[d / "türkçe veri.ttl", d / "elsewhere.nq"])
+    runtime = Runtime.start(settings)
+    yield create_app(settings, runtime).test_client()
+    runtime.close()
+
+
+@pytest.mark.parametrize("path, iri", [("/id/a%20b", "id/a%20b"), ("/id/x%C4%9F", "id/x%C4%9F")])
+def test_a_percent_encoded_iri_dereferences(odd_client, path, iri):
+    r = odd_client.get(path, headers={"Accept": "text/turtle"})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    doc = odd_client.get(r.headers["Location"])
+    assert doc.status_code == 200
+    g = Graph().parse(data=doc.data, format="turtle")
+    assert (URIRef(BASE + iri), RDFS.label, None) in g
+    page = odd_client.get(r.headers["Location"].replace(".ttl", ".html")).get_data(as_text=True)
+    assert "<h1" in page
+
+
+def test_the_graph_of_a_file_with_spaces_and_turkish_letters_is_served_where_void_says(odd_client):
+    g = Graph().parse(data=odd_client.get("/void", headers={"Accept": "text/turtle"}).data, format="turtle")
+    graph = URIRef(BASE + "graph/loaded/t%C3%BCrk%C3%A7e%20veri.ttl")
+    dump = g.value(graph, VOID.dataDump)
+    assert dump is not None
+    r = odd_client.get(str(dump).replace("http://localhost", ""))
+    assert r.status_code == 200
+    assert len(Graph().parse(data=r.data, format="nt")) == 3
+    # a graph the data names outside graph/ is described, but has no dump link that would 404
+    elsewhere = URIRef(BASE + "extra/g")
+    assert g.value(elsewhere, VOID.triples).toPython() == 1 and g.value(elsewhere, VOID.dataDump) is None
+
+
+@pytest.mark.parametrize("path", ["/id/%01", "/id/x%25y", "/id/x%7Fy", "/doc/%01.ttl", "/scheme/%01",
+                                  "/graph/%01", "/doc/x%25y.html"])
+def test_a_path_that_is_no_iri_is_404_not_a_query_error(odd_client, path):
+    r = odd_client.get(path, headers={"Accept": "text/html"})
+    assert r.status_code == 404
+    assert r.headers["Content-Type"].startswith("text/html") and "Accept" in r.headers["Vary"]
+
+
+def test_void_lists_every_kind_of_wikidata_link_and_answers_html_as_text_html(client):
+    g = Graph().parse(data=client.get("/void", headers={"Accept": "text/turtle"}).data, format="turtle")
+    links = Graph().parse(REPO / "triples" / "wikidata-links.ttl") + Graph().parse(REPO / "ontology" / "idlib-kg.ttl")
+    exact = {(s, o) for s, o in links.subject_objects(URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"))
+             if str(o).startswith("http://www.wikidata.org/entity/")}
+    assert exact
+    linkset = URIRef(BASE + "void#wikidata-exactMatch")
+    assert g.value(linkset, VOID.triples).toPython() == len(exact)
+    r = client.get("/void", headers={"Accept": "application/xhtml+xml"})
+    assert r.headers["Content-Type"].startswith("text/html")
+
+
+def test_the_article_text_page_anchors_the_whole_text_span(client):
+    html = client.get("/id/article/text", headers={"Accept": "text/html"}).get_data(as_text=True)
+    length = len((REPO / "triples" / "article.txt").read_text(encoding="utf-8"))
+    assert f'id="char=0,{length}"' in html
