@@ -41,13 +41,13 @@ from werkzeug.exceptions import HTTPException
 
 from idlib_kg.config import (Settings, add_data_options, default_workers, port_number, positive_float,
                              settings_from_args)
-from idlib_kg.dataset import DatasetError
+from idlib_kg.dataset import DataFile, DatasetError, all_files
 from idlib_kg.description import GraphInfo
 from idlib_kg.errors import Answer, error_answer, unexpected_answer
 from idlib_kg.executor import Executor, QueryBackend, QueryError, QueryJob, default_running
 from idlib_kg.cache import BoundedCache
 from idlib_kg.protocol import http_error as query_http_error
-from idlib_kg.store import OpenedStore, StoreError, open_store, record_update
+from idlib_kg.store import OpenedStore, StoreError, open_store, record_update, version_of
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,21 @@ class Runtime:
         self._counts = (version, counts)
         self._counts_at = now
         return counts
+
+    def graph_sources(self, graph: str) -> list[DataFile]:
+        """The files `graph` was loaded from, while the store holds exactly what they say (no
+        update since, none of them changed on disk); otherwise none. The graph documents are
+        written from them: the store hands literals back normalized (dataset.read_dataset)."""
+        if self.opened is None or self.opened.version != version_of(self.opened.files):
+            return []
+        loaded = {(d["graph"], d["name"]): d["sha256"] for d in self.opened.files}
+        try:
+            files = [f for f in all_files(self.settings.load_files) if f.graph == graph]
+            if all(loaded.get((f.graph, f.path.name)) == f.sha256() for f in files):
+                return files
+        except (DatasetError, OSError):  # a file moved or went away since: the store answers
+            pass
+        return []
 
     def apply_update(self, text: str) -> None:
         if self.opened is None or not isinstance(self.executor, Executor):

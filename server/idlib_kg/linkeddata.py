@@ -39,7 +39,8 @@ from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from idlib_kg import resources, void
 from idlib_kg.description import DESCRIPTION_FORMATS, HTML
-from idlib_kg.executor import QueryJob
+from idlib_kg.dataset import read_dataset
+from idlib_kg.executor import PREFIXES as QUERY_PREFIXES, QueryJob
 from idlib_kg.export import PREFIXES
 from idlib_kg.negotiation import GRAPH_FORMATS, Format, NotAcceptable, choose
 from idlib_kg.serialization import serialize_graph
@@ -488,8 +489,13 @@ def graph(name: str):
                                                    for e in EXTENSIONS if e != "html"}),
                         content_type="text/html; charset=utf-8")
     else:
-        resp = rdf_response(construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}",
-                                      fmt), fmt)
+        sources = _runtime().graph_sources(iri)
+        if sources:  # every literal as the files write it
+            triples = [q.triple for q in read_dataset(sources)]
+            body = serialize_graph(triples, GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES)
+        else:
+            body = construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}", fmt)
+        resp = rdf_response(body, fmt)
     if location:
         resp.headers["Content-Location"] = location
     return _vary(resp)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import XSD, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
 from idlib_kg.export import load_dataset
@@ -230,3 +231,15 @@ def test_the_article_text_page_anchors_the_whole_text_span(client):
     html = client.get("/id/article/text", headers={"Accept": "text/html"}).get_data(as_text=True)
     length = len((REPO / "triples" / "article.txt").read_text(encoding="utf-8"))
     assert f'id="char=0,{length}"' in html
+
+
+def test_graph_documents_keep_every_literal_as_the_files_write_it(client):
+    """The store would answer NIF's offsets and OWL's cardinalities as xsd:integer."""
+    nif_begin = URIRef("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#beginIndex")
+    article = Graph().parse(data=client.get("/graph/article?format=nt").data, format="nt")
+    assert isomorphic(article, Graph().parse(REPO / "triples" / "article.ttl"))
+    assert {o.datatype for o in article.objects(None, nif_begin)} == {XSD.nonNegativeInteger}
+    ontology = Graph().parse(data=client.get("/graph/ontology?format=ttl").data, format="turtle")
+    files = Graph().parse(REPO / "ontology" / "idlib-kg.ttl").parse(REPO / "ontology" / "event-types.ttl")
+    assert isomorphic(ontology, files)
+    assert {o.datatype for o in ontology.objects(None, OWL.cardinality)} == {XSD.nonNegativeInteger}

@@ -91,3 +91,16 @@ def test_relative_iris_in_updates_resolve_against_the_base_iri(writable):
     assert post_update(writable, "INSERT DATA { GRAPH <graph/rel> { <id/r> <p> <o> } }").status_code == 204
     q = {"query": "ASK { GRAPH <https://w3id.org/idlib-kg/graph/rel> { <https://w3id.org/idlib-kg/id/r> ?p ?o } }"}
     assert requests.get(writable.endpoint, params=q).json()["boolean"] is True
+
+
+def test_a_graph_document_follows_an_update_to_its_graph(writable):
+    """Before any update the graph documents are written from the files (literals as written);
+    after one, from the store, which holds the change."""
+    links = "https://w3id.org/idlib-kg/graph/links"
+    before = requests.get(writable.url + "graph/links?format=nt").text
+    assert "inserted into links" not in before
+    insert = f'INSERT DATA {{ GRAPH <{links}> {{ <http://example.org/x> <http://example.org/p> "inserted into links" }} }}'
+    assert post_update(writable, insert).status_code == 204
+    after = requests.get(writable.url + "graph/links?format=nt").text
+    assert "inserted into links" in after
+    assert len(after.splitlines()) == len(before.splitlines()) + 1
