@@ -58,6 +58,8 @@ GRAPH_COUNTS_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }
 #: backend mode: how long the store's graph counts are reused (the store may change any time)
 BACKEND_COUNTS_TTL = 300.0
 BACKEND_COUNTS_RETRY = 10.0
+#: graph documents are written from their source files up to this size (Runtime.graph_sources)
+SOURCE_DOCUMENT_MAX_BYTES = 20_000_000
 #: the HTTP front keeps answers up to this size; larger ones cost their transfer more than the
 #: app's work, and the result cache still spares them the query
 RESPONSE_CACHE_MAX_BODY = 256_000
@@ -131,12 +133,16 @@ class Runtime:
     def graph_sources(self, graph: str) -> list[DataFile]:
         """The files `graph` was loaded from, while the store holds exactly what they say (no
         update since, none of them changed on disk); otherwise none. The graph documents are
-        written from them: the store hands literals back normalized (dataset.read_dataset)."""
+        written from them: the store hands literals back normalized (dataset.read_dataset).
+        Not for big files (a --load corpus): parsing those in the HTTP process would escape the
+        time limit and the row limit that a query through the workers has."""
         if self.opened is None or self.opened.version != version_of(self.opened.files):
             return []
         loaded = {(d["graph"], d["name"]): d["sha256"] for d in self.opened.files}
         try:
             files = [f for f in all_files(self.settings.load_files) if f.graph == graph]
+            if sum(f.path.stat().st_size for f in files) > SOURCE_DOCUMENT_MAX_BYTES:
+                return []
             if all(loaded.get((f.graph, f.path.name)) == f.sha256() for f in files):
                 return files
         except (DatasetError, OSError):  # a file moved or went away since: the store answers

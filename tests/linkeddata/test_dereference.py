@@ -243,3 +243,14 @@ def test_graph_documents_keep_every_literal_as_the_files_write_it(client):
     files = Graph().parse(REPO / "ontology" / "idlib-kg.ttl").parse(REPO / "ontology" / "event-types.ttl")
     assert isomorphic(ontology, files)
     assert {o.datatype for o in ontology.objects(None, OWL.cardinality)} == {XSD.nonNegativeInteger}
+
+
+def test_a_big_graph_document_comes_from_the_store_within_its_limits(app, monkeypatch):
+    import idlib_kg.app as app_module
+    runtime = app.extensions["idlib_kg"]
+    article = BASE + "graph/article"
+    assert runtime.graph_sources(article)
+    monkeypatch.setattr(app_module, "SOURCE_DOCUMENT_MAX_BYTES", 1000)  # article.ttl is bigger
+    assert runtime.graph_sources(article) == []
+    g = Graph().parse(data=app.test_client().get("/graph/article?format=nt").data, format="nt")
+    assert len(g) == len(Graph().parse(REPO / "triples" / "article.ttl"))  # the same triples, from the store
