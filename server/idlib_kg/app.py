@@ -41,7 +41,7 @@ from werkzeug.exceptions import HTTPException
 
 from idlib_kg.config import (Settings, add_data_options, default_workers, port_number, positive_float,
                              settings_from_args)
-from idlib_kg.dataset import DataFile, DatasetError, all_files
+from idlib_kg.dataset import QUAD_FORMATS, DataFile, DatasetError, all_files
 from idlib_kg.description import GraphInfo
 from idlib_kg.errors import Answer, error_answer, unexpected_answer
 from idlib_kg.executor import Executor, QueryBackend, QueryError, QueryJob, default_running
@@ -135,13 +135,18 @@ class Runtime:
         update since, none of them changed on disk); otherwise none. The graph documents are
         written from them: the store hands literals back normalized (dataset.read_dataset).
         Not for big files (a --load corpus): parsing those in the HTTP process would escape the
-        time limit and the row limit that a query through the workers has."""
+        time limit and the row limit that a query through the workers has. Not when a quad file
+        (N-Quads, TriG, JSON-LD) was loaded: it may add to any graph, so no graph is known to
+        be just its files."""
         if self.opened is None or self.opened.version != version_of(self.opened.files):
             return []
         loaded = {(d["graph"], d["name"]): d["sha256"] for d in self.opened.files}
         try:
-            files = [f for f in all_files(self.settings.load_files) if f.graph == graph]
-            if sum(f.path.stat().st_size for f in files) > SOURCE_DOCUMENT_MAX_BYTES:
+            every = all_files(self.settings.load_files)
+            if any(f.format in QUAD_FORMATS for f in every):
+                return []
+            files = [f for f in every if f.graph == graph]
+            if not files or sum(f.path.stat().st_size for f in files) > SOURCE_DOCUMENT_MAX_BYTES:
                 return []
             if all(loaded.get((f.graph, f.path.name)) == f.sha256() for f in files):
                 return files

@@ -48,6 +48,9 @@ FORMATS_BY_EXTENSION: dict[str, RdfFormat] = {
     ".xml": RdfFormat.RDF_XML,
 }
 
+#: formats that name graphs themselves (their default-graph triples go to graph/loaded/<file>)
+QUAD_FORMATS = frozenset({RdfFormat.N_QUADS, RdfFormat.TRIG, RdfFormat.JSON_LD})
+
 BIG_FILE_BYTES = 20_000_000
 
 

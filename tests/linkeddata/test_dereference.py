@@ -166,7 +166,8 @@ ODD = """\
 <https://w3id.org/idlib-kg/id/a%20b> rdfs:label "a b" ; rdfs:seeAlso <https://w3id.org/idlib-kg/id/x%C4%9F> .
 <https://w3id.org/idlib-kg/id/x%C4%9F> rdfs:label "x with g-breve, percent-encoded" .
 """
-ELSEWHERE = "<https://w3id.org/idlib-kg/id/s> <https://example.org/p> \"o\" <https://w3id.org/idlib-kg/extra/g> .\n"
+ELSEWHERE = ("<https://w3id.org/idlib-kg/id/s> <https://example.org/p> \"o\" <https://w3id.org/idlib-kg/extra/g> .\n"
+             "<https://w3id.org/idlib-kg/id/s> <https://example.org/p> \"in the default graph\" .\n")
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +206,10 @@ def test_the_graph_of_a_file_with_spaces_and_turkish_letters_is_served_where_voi
     # a graph the data names outside graph/ is described, but has no dump link that would 404
     elsewhere = URIRef(BASE + "extra/g")
     assert g.value(elsewhere, VOID.triples).toPython() == 1 and g.value(elsewhere, VOID.dataDump) is None
+    # a quad file's own graph holds only its default-graph triples, in the dump as in VoID
+    own = URIRef(BASE + "graph/loaded/elsewhere.nq")
+    dumped = Graph().parse(data=odd_client.get("/graph/loaded/elsewhere.nq?format=nt").data, format="nt")
+    assert len(dumped) == g.value(own, VOID.triples).toPython() == 1
 
 
 @pytest.mark.parametrize("path", ["/id/%01", "/id/x%25y", "/id/x%7Fy", "/doc/%01.ttl", "/scheme/%01",
