@@ -46,8 +46,20 @@ def _rows(query: str) -> list[dict]:
 
 
 def namespace(iri: str) -> str:
+    """The vocabulary an IRI belongs to: up to its last "#" or "/", else its last ":" (for
+    URNs such as urn:example:p -> urn:example:)."""
     cut = max(iri.rfind("#"), iri.rfind("/"))
+    if cut < 0:
+        cut = iri.rfind(":")
     return iri[:cut + 1]
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def describe(base: str, endpoint: str, site: str) -> tuple[list[Triple], dict]:
@@ -79,7 +91,9 @@ def describe(base: str, endpoint: str, site: str) -> tuple[list[Triple], dict]:
             t.append(Triple(node, NamedNode(VOID + "dataDump"),
                             NamedNode(site + g.name[len(base):] + "?format=nt")))
     vocab_rows = _rows("SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s a ?t } }")
-    vocabularies = sorted({namespace(r["t"]["value"]) for r in vocab_rows if r["t"]["type"] == "uri"})
+    # void:vocabulary names an IRI: a namespace that is no IRI on its own ("urn:") is left out
+    vocabularies = sorted(v for v in {namespace(r["t"]["value"]) for r in vocab_rows if r["t"]["type"] == "uri"}
+                          if _is_iri(v))
     t += [Triple(dataset, NamedNode(VOID + "vocabulary"), NamedNode(v)) for v in vocabularies]
     examples = []
     for ex in EXAMPLES:

@@ -165,6 +165,7 @@ ODD = """\
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 <https://w3id.org/idlib-kg/id/a%20b> rdfs:label "a b" ; rdfs:seeAlso <https://w3id.org/idlib-kg/id/x%C4%9F> .
 <https://w3id.org/idlib-kg/id/x%C4%9F> rdfs:label "x with g-breve, percent-encoded" .
+<urn:s> <urn:p> "a predicate and a class with neither / nor #" ; a <urn:example:C> .
 """
 ELSEWHERE = ("<https://w3id.org/idlib-kg/id/s> <https://example.org/p> \"o\" <https://w3id.org/idlib-kg/extra/g> .\n"
              "<https://w3id.org/idlib-kg/id/s> <https://example.org/p> \"in the default graph\" .\n")
@@ -202,10 +203,12 @@ def test_the_graph_of_a_file_with_spaces_and_turkish_letters_is_served_where_voi
     assert dump is not None
     r = odd_client.get(str(dump).replace("http://localhost", ""))
     assert r.status_code == 200
-    assert len(Graph().parse(data=r.data, format="nt")) == 3
+    assert len(Graph().parse(data=r.data, format="nt")) == 5
     # a graph the data names outside graph/ is described, but has no dump link that would 404
     elsewhere = URIRef(BASE + "extra/g")
     assert g.value(elsewhere, VOID.triples).toPython() == 1 and g.value(elsewhere, VOID.dataDump) is None
+    # URNs as vocabularies: the namespace cut at ":", and one that is no IRI left out
+    assert (URIRef(BASE + "void#idlib-kg"), VOID.vocabulary, URIRef("urn:example:")) in g
     # a quad file's own graph holds only its default-graph triples, in the dump as in VoID
     own = URIRef(BASE + "graph/loaded/elsewhere.nq")
     dumped = Graph().parse(data=odd_client.get("/graph/loaded/elsewhere.nq?format=nt").data, format="nt")
