@@ -136,6 +136,15 @@ def _open_on_disk(path: Path, files: list[DataFile], described: list[dict],
             write_manifest(path, described, manifest["version"], optimized=True)
         return OpenedStore(store, path, manifest["version"], described)
 
+    if (manifest and manifest.get("format") == MANIFEST_FORMAT and not (path / LOADING_FLAG).exists()
+            and manifest.get("version") != version_of(manifest.get("files") or [])):
+        # changed through /update since it was loaded: a reload would silently throw that away
+        raise StoreError(
+            f"the store {path} holds changes made through /update (data version "
+            f"{manifest.get('version')}) and was loaded from other files than these "
+            f"({', '.join(d['name'] for d in manifest.get('files') or []) or 'none'}); loading would "
+            "discard the changes. Give the same data files (the same --load options), or delete "
+            "the directory to start over")
     if path.exists():
         ours = manifest is not None or (path / LOADING_FLAG).exists()
         if not ours and any(path.iterdir()):
@@ -163,8 +172,9 @@ def _open_on_disk(path: Path, files: list[DataFile], described: list[dict],
 def record_update(opened: OpenedStore, change: str) -> str:
     """Bump the data version after an update; on disk, persist it in the manifest."""
     opened.version = bump_version(opened.version, change)
-    if opened.path is not None:
-        write_manifest(opened.path, opened.files, opened.version)
+    if opened.path is not None:  # keep what the manifest knew (a compacted store stays marked so)
+        optimized = bool((read_manifest(opened.path) or {}).get("optimized"))
+        write_manifest(opened.path, opened.files, opened.version, optimized=optimized)
     return opened.version
 
 

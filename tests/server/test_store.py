@@ -143,3 +143,23 @@ def test_server_store_persists_across_restart(start_server, tmp_path):
     r = requests.get(s2.endpoint, params=q)
     assert r.json()["results"]["bindings"][0]["n"]["value"] == n1 == "2"
     assert r.headers["ETag"] == etag1  # same data version after a restart
+
+
+def test_a_store_changed_by_update_is_never_reloaded_from_other_files(tmp_path):
+    from idlib_kg.executor import run_update
+    from idlib_kg.store import record_update
+    path = tmp_path / "store"
+    src, other = tmp_path / "people.nt", tmp_path / "other.nt"
+    shutil.copy(DATA / "people.nt", src)
+    other.write_text('<http://example.org/o> <http://example.org/p> "o" .\n')
+    opened = open_store(path, [src], include_project=False, optimize=True)
+    run_update(opened.store, 'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/n> <http://example.org/p> "kept" } }')
+    changed = record_update(opened, "insert")
+    assert json.loads((path / MANIFEST).read_text())["optimized"] is True  # still known as compacted
+    del opened
+    with pytest.raises(StoreError, match="holds changes made through /update") as refused:
+        open_store(path, [src, other], include_project=False)
+    assert "people.nt" in str(refused.value) and "delete the directory" in str(refused.value)
+    again = open_store(path, [src], include_project=False)  # the same files: reused, change kept
+    assert again.version == changed
+    assert graphs_of(again)["http://example.org/g"] == 1
