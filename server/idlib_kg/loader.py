@@ -143,11 +143,16 @@ class Loader:
     def __init__(self, target: Target, session: requests.Session | None = None):
         self.t = target
         self.session = session or requests.Session()
+        # Credentials go out as UTF-8 bytes: requests would encode text as Latin-1, and fail on
+        # a token or password with, say, a Turkish letter (RFC 7617 names UTF-8 for Basic).
         if target.user is not None:
-            auth_cls = requests.auth.HTTPDigestAuth if target.auth == "digest" else requests.auth.HTTPBasicAuth
-            self.session.auth = auth_cls(target.user, target.password or "")
+            if target.auth == "digest":
+                self.session.auth = requests.auth.HTTPDigestAuth(target.user, target.password or "")
+            else:
+                self.session.auth = requests.auth.HTTPBasicAuth(target.user.encode(),
+                                                                (target.password or "").encode())
         if target.token is not None:
-            self.session.headers["Authorization"] = f"Bearer {target.token}"
+            self.session.headers["Authorization"] = b"Bearer " + target.token.encode()
         self.server_header = ""
 
     # -- discovery
@@ -323,6 +328,13 @@ def load_command(args: argparse.Namespace) -> int:
     from idlib_kg.dataset import DatasetError
     from idlib_kg.store import StoreError
     password = args.password or os.environ.get("IDLIB_KG_STORE_PASSWORD")
+    if args.user is not None and args.auth == "digest":
+        try:
+            args.user.encode("latin-1")
+        except UnicodeEncodeError:
+            print(f"idlib-kg load: HTTP Digest sends the user name as Latin-1, which cannot hold "
+                  f"{args.user!r}; use --auth basic (sent as UTF-8) or another account", file=sys.stderr)
+            return 2
     target = Target(args.endpoint, args.graph, args.user, password, args.auth, args.protocol,
                     args.gsp_endpoint, args.update_endpoint, int(args.chunk_mb * 1e6), args.batch, args.timeout,
                     token=args.token or os.environ.get("IDLIB_KG_STORE_TOKEN"))

@@ -358,7 +358,10 @@ def update():
     scheme, _, token = auth.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("updates need `Authorization: Bearer TOKEN`")
-    if not hmac.compare_digest(token.strip().encode(), rt.settings.update_token.encode()):
+    # WSGI hands header bytes over decoded as Latin-1: back to the bytes sent, then compared
+    # with the token as UTF-8 (what clients send for a token beyond ASCII)
+    sent = token.strip().encode("latin-1", "replace")
+    if not hmac.compare_digest(sent, rt.settings.update_token.encode()):
         raise Forbidden("the update token is wrong")
     if request.mimetype in (SPARQL_UPDATE, FORM):
         _require_utf8(request.mimetype_params)

@@ -60,3 +60,24 @@ def test_a_web_server_that_is_not_a_store_is_refused_before_any_upload():
 def test_options_that_are_not_positive_numbers_are_usage_errors(option):
     done = load("--endpoint", "http://127.0.0.1:9/sparql", *option)
     assert done.returncode == 2 and option[0] in done.stderr
+
+
+def test_a_token_beyond_latin_1_works_both_ways(start_server):
+    token = "şifre-ğüç"  # Turkish letters: not Latin-1
+    server = start_server("--update-token", token, "--workers", "2")
+    graph = "http://example.org/graph/turkish-token"
+    done = load("--endpoint", server.endpoint, "--token", token, "--graph", graph, "--protocol", "update")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    wrong = load("--endpoint", server.endpoint, "--token", "şifre-yanlış", "--graph", graph)
+    assert wrong.returncode == 1 and "token is wrong" in wrong.stderr
+
+
+def test_a_digest_user_name_beyond_latin_1_is_a_usage_error_before_any_request():
+    page = start_recorder(b"{}", "application/json")
+    try:
+        done = load("--endpoint", page.url + "sparql", "--user", "kullanıcı", "--password", "p", "--timeout", "10")
+    finally:
+        page.server.shutdown()
+    assert done.returncode == 2 and "--auth basic" in done.stderr and "Traceback" not in done.stderr
+    assert page.requests == []
