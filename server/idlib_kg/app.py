@@ -39,8 +39,8 @@ import time
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from idlib_kg.config import (Settings, add_data_options, default_workers, port_number, positive_float,
-                             settings_from_args)
+from idlib_kg.config import (Settings, add_data_options, default_workers, non_negative_float, non_negative_int,
+                             port_number, positive_float, settings_from_args)
 from idlib_kg.dataset import QUAD_FORMATS, DataFile, DatasetError, all_files
 from idlib_kg.description import GraphInfo
 from idlib_kg.errors import Answer, error_answer, unexpected_answer
@@ -220,13 +220,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "requests; waitress: the waitress WSGI server")
     p.add_argument("--connections", type=int, default=100, metavar="N",
                    help="open connections per HTTP process (default 100); more wait to be accepted")
-    p.add_argument("--threads", type=int, metavar="N",
+    p.add_argument("--threads", type=non_negative_int, metavar="N",
                    help="--http-server waitress: task threads per HTTP process (default max(8, 2 x workers))")
     p.add_argument("--http-processes", type=int, default=1, metavar="N",
                    help="HTTP front processes sharing the socket and the loaded store, each with its own "
                         "--workers query workers and result cache (default 1). More than one lifts the "
                         "one-process (GIL) ceiling on small queries; not with --update-token")
-    p.add_argument("--cache-mb", type=float, metavar="MB",
+    p.add_argument("--cache-mb", type=non_negative_float, metavar="MB",
                    help="per HTTP process, the result cache and the HTTP front's response cache each hold "
                         "at most this many MB (default 64; 0 = both off) and 256 entries")
     p.add_argument("--timeout", type=positive_float, default=30.0, metavar="S",

@@ -86,6 +86,22 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """argparse type: a whole number, 0 or more (0 often meaning "choose for me")."""
+    value = _converted(text, int, "a whole number")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is less than 0")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a finite number, 0 or more (megabytes, where 0 turns a cache off)."""
+    value = _converted(text, float, "a number")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of 0 or more")
+    return value
+
+
 def port_number(text: str) -> int:
     """argparse type: a TCP port, 0 (any free port) to 65535. Larger numbers are not refused
     by the socket layer: they wrap around to another port."""

@@ -402,8 +402,8 @@ def docs_command(args: argparse.Namespace) -> int:
         print(f"idlib-kg docs: cannot read the ontology: {e}", file=sys.stderr)
         return 2
     if args.check:
-        current = output.read_text(encoding="utf-8") if output.is_file() else None
-        if current != html:
+        current = output.read_bytes() if output.is_file() else None  # bytes: any encoding differs
+        if current != html.encode("utf-8"):
             print(f"idlib-kg docs: {output} is out of date; run `idlib-kg docs` and commit it", file=sys.stderr)
             return 1
         print(f"idlib-kg docs: {output} is up to date")

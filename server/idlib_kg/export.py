@@ -306,6 +306,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def export_command(args: argparse.Namespace) -> int:
     from idlib_kg.dataset import DatasetError
     from idlib_kg.store import StoreError
+    if args.output is not None and (not args.output.name or args.output.is_dir()):
+        given = str(args.output) or "''"
+        print(f"idlib-kg export: -o {given} is a directory, not a file; give a file name "
+              f"such as idlib-kg{EXTENSIONS[args.format]}", file=sys.stderr)
+        return 2
     try:
         source = load_dataset(args.load) if args.format == "quickstatements" else faithful_dataset(args.load)
     except (DatasetError, StoreError) as e:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import requests
 
 from idlib_kg import __version__
-from idlib_kg.config import positive_float
+from idlib_kg.config import positive_float, positive_int
 
 log = logging.getLogger(__name__)
 
@@ -359,7 +359,11 @@ def search_entities(session: requests.Session, api: str, text: str, limit: int) 
         r = session.get(api, params={"action": "wbsearchentities", "search": text, "language": "en",
                                      "type": "item", "limit": limit, "format": "json"}, timeout=30)
         r.raise_for_status()
-        return r.json().get("search", [])
+        body = r.json()
+        hits = body.get("search", []) if isinstance(body, dict) else None
+        if not isinstance(hits, list) or not all(isinstance(h, dict) for h in hits):
+            raise ValueError("the answer is not a wbsearchentities result (no list of hits under \"search\")")
+        return hits
     except (requests.RequestException, ValueError) as e:
         log.warning("search API %s failed for %r: %s", api, text, e)
         return []
@@ -383,7 +387,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_data_options(q)
     s.add_argument("--search-api", metavar="URL",
                    help="also ask a MediaWiki search API (e.g. https://www.wikidata.org/w/api.php)")
-    s.add_argument("--limit", type=int, default=5, metavar="N", help="candidates per label (default 5)")
+    s.add_argument("--limit", type=positive_int, default=5, metavar="N", help="candidates per label (default 5)")
     c.set_defaults(func=check_command)
     s.set_defaults(func=suggest_command)
 

@@ -439,7 +439,7 @@ def is_up_to_date(path: Path | str | None = None, graph: Graph | None = None) ->
     path = Path(path) if path is not None else default_output()
     if graph is None:
         graph = compute_inferences()
-    return path.is_file() and path.read_text(encoding="utf-8") == serialize_inferred(graph)
+    return path.is_file() and path.read_bytes() == serialize_inferred(graph).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- `idlib-kg reason`

@@ -97,3 +97,18 @@ def test_an_endpoint_that_answers_html_is_exit_2_not_a_traceback():
         page.server.shutdown()
     assert r.returncode == 2, r.stdout + r.stderr
     assert "did not answer with SPARQL JSON" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_search_api_that_answers_something_else_is_a_warning_not_a_traceback(wikidata_standin, tmp_path):
+    extra = tmp_path / "awaiting.ttl"
+    extra.write_text(AWAITING)
+    api = start_recorder(b"[1, 2]", "application/json")  # JSON, but no wbsearchentities answer
+    try:
+        r = run("suggest", "--wikidata-endpoint", wikidata_standin.sparql_url, "--load", str(extra),
+                "--search-api", api.url + "w/api.php")
+    finally:
+        api.server.shutdown()
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr and "not a wbsearchentities result" in r.stderr
+    assert api.requests  # it was asked
+    assert "wd:Q7747" in r.stdout  # the SPARQL candidates are still listed

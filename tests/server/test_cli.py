@@ -235,3 +235,24 @@ def test_load_takes_several_files_after_one_flag_or_one_flag_per_file(tmp_path):
     # the query must come first then: after --load it would be read as one more file
     out = idlib_kg("query", "--load", a, count)
     assert out.returncode == 2 and "QUERY_OR_FILE" in out.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["serve", "--cache-mb", "nan"], "--cache-mb"),
+    (["serve", "--cache-mb", "inf"], "--cache-mb"),
+    (["serve", "--http-server", "waitress", "--threads", "-1"], "--threads"),
+    (["links", "suggest", "--limit", "-1"], "--limit"),
+    (["export", "-o", "/"], "is a directory"),
+    (["export", "-o", "."], "is a directory"),
+])
+def test_bad_option_values_are_usage_errors_without_a_traceback(args, says):
+    out = idlib_kg(*args)
+    assert out.returncode == 2 and says in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("command, name", [("docs", "doc.html"), ("reason", "inferred.ttl")])
+def test_check_against_a_file_that_is_not_utf8_says_out_of_date(tmp_path, command, name):
+    f = tmp_path / name
+    f.write_bytes(b"\xe9\xe9 not UTF-8")
+    out = idlib_kg(command, "--check", "--output", f)
+    assert out.returncode == 1 and "out of date" in out.stderr and "Traceback" not in out.stderr
