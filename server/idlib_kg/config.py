@@ -102,6 +102,16 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def absolute_iri(text: str) -> str:
+    """argparse type: an absolute IRI (a base IRI every query and page resolves against)."""
+    from pyoxigraph import NamedNode
+    try:
+        NamedNode(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an absolute IRI ({e})") from None
+    return text
+
+
 def port_number(text: str) -> int:
     """argparse type: a TCP port, 0 (any free port) to 65535. Larger numbers are not refused
     by the socket layer: they wrap around to another port."""
@@ -121,7 +131,7 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--load", type=Path, nargs="+", action="extend", default=[], metavar="FILE",
                         help="extra RDF files to load (.ttl .nt .nq .trig .jsonld .rdf .owl .xml): "
                              "--load a.ttl b.nq, or --load once per file")
-    parser.add_argument("--base-iri", default=DEFAULT_BASE_IRI, metavar="IRI",
+    parser.add_argument("--base-iri", type=absolute_iri, default=DEFAULT_BASE_IRI, metavar="IRI",
                         help=f"persistent base IRI served by this server (default {DEFAULT_BASE_IRI})")
     parser.add_argument("--max-rows", type=positive_int, default=10_000, metavar="N",
                         help="result rows/triples returned before truncation (default 10000)")

@@ -373,7 +373,7 @@ class _Worker:
         self.conn.close()
 
 
-_ERRORS = {"QuerySyntaxError": QuerySyntaxError, "QueryError": QueryError}
+_ERRORS = {"QuerySyntaxError": QuerySyntaxError, "QueryError": QueryError, "ServerBusy": ServerBusy}
 
 
 def _update_on_disk(path: Path, text: str, base_iri: str | None) -> tuple[str, str | None]:
@@ -392,6 +392,9 @@ def _update_on_disk(path: Path, text: str, base_iri: str | None) -> tuple[str, s
         return "ok", None
     except QueryError as e:
         return type(e).__name__, str(e)
+    except OSError as e:  # RocksDB's lock: another process has the store open
+        return "ServerBusy", (f"the on-disk store could not be opened for writing ({e}); another "
+                              "process may hold it. Try again when it has closed the store")
 
 
 class QueryBackend(Protocol):

@@ -104,3 +104,29 @@ def test_a_graph_document_follows_an_update_to_its_graph(writable):
     after = requests.get(writable.url + "graph/links?format=nt").text
     assert "inserted into links" in after
     assert len(after.splitlines()) == len(before.splitlines()) + 1
+
+
+def test_an_update_while_another_process_holds_the_store_is_503_then_works(start_server, tmp_path):
+    import gc
+
+    from pyoxigraph import Store
+    path = tmp_path / "store"
+    server = start_server("--update-token", TOKEN, "--workers", "2", "--store", path)
+    held = Store(str(path))  # RocksDB's lock, as another program would hold it
+    try:
+        busy = post_update(server, INSERT)
+        assert busy.status_code == 503, busy.text
+        assert "another process" in busy.text and busy.headers.get("Retry-After")
+    finally:
+        del held
+        gc.collect()
+    assert post_update(server, INSERT).status_code == 204
+    assert requests.get(server.endpoint, params=ASK_NEW).json()["boolean"] is True
+
+
+def test_base_iri_that_is_not_an_iri_is_a_usage_error():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "idlib_kg", "serve", "--base-iri", "not an iri"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "not an absolute IRI" in out.stderr
