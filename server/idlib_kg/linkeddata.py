@@ -375,9 +375,11 @@ def article_text() -> Response:
     iri = base_iri() + ARTICLE_TEXT_PATH
     fmt = negotiate(TEXT_FORMATS)
     if fmt in GRAPH_FORMATS:
-        body = construct(f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o
-            FILTER(?s = <{iri}> || STRSTARTS(STR(?s), "{iri}#")) }}""", fmt)
-        return _vary(rdf_response(body, fmt))
+        described = _runtime().executor.run(QueryJob(f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o
+            FILTER(?s = <{iri}> || STRSTARTS(STR(?s), "{iri}#")) }}""", graph_format=fmt, max_rows=MAX_ROWS))
+        if not described.rows:  # nothing describes the text (another --base-iri, a CLEAR)
+            return not_found(iri)
+        return _vary(rdf_response(described.body, fmt))
     rows = select(f"""PREFIX nif: <{NIF}>
         SELECT ?s ?text WHERE {{ ?s nif:isString ?text FILTER(STRSTARTS(STR(?s), "{iri}#")) }}""")
     if not rows:

@@ -262,3 +262,19 @@ def test_a_big_graph_document_comes_from_the_store_within_its_limits(app, monkey
     assert runtime.graph_sources(article) == []
     g = Graph().parse(data=app.test_client().get("/graph/article?format=nt").data, format="nt")
     assert len(g) == len(Graph().parse(REPO / "triples" / "article.ttl"))  # the same triples, from the store
+
+
+@pytest.fixture(scope="module")
+def elsewhere_client():
+    from idlib_kg.app import Runtime, create_app
+    from idlib_kg.config import Settings
+    settings = Settings(workers=1, base_iri="http://example.org/kg/")
+    runtime = Runtime.start(settings)
+    yield create_app(settings, runtime).test_client()
+    runtime.close()
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/ld+json", "text/html", "text/plain"])
+def test_the_article_text_under_another_base_iri_is_404_in_every_format(elsewhere_client, accept):
+    r = elsewhere_client.get("/id/article/text", headers={"Accept": accept})
+    assert r.status_code == 404
