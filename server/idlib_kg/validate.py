@@ -75,6 +75,9 @@ def validate_command(args: argparse.Namespace) -> int:
     files = args.files or [resources.triples_dir() / name for name in DATA_FILES]
     data = Graph()
     for path in files:
+        if not Path(path).is_file():  # rdflib would read a missing name as a URL (the parent's file)
+            print(f"idlib-kg validate: {path}: no such file", file=sys.stderr)
+            return 2
         try:
             # a Dataset keeps the quads of .nq/.trig/.jsonld named graphs, which a Graph drops
             # without a word (they would "conform" unchecked); the shapes see their union

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "idlib_kg", "validate", *args],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
 def test_the_article_and_its_links_conform_with_exit_0():
@@ -37,6 +37,17 @@ def test_an_unreadable_file_exits_2_with_its_name(tmp_path: Path):
     done = run(str(broken))
     assert done.returncode == 2
     assert "broken.ttl" in done.stderr
+
+
+def test_a_missing_file_is_exit_2_and_no_other_file_is_read_instead(tmp_path: Path):
+    """rdflib resolves a missing name as a URL against the working directory's parent."""
+    (tmp_path / "parent-only.ttl").write_text("@prefix ikg: <https://w3id.org/idlib-kg/ontology#> .\n"
+                                              "<https://w3id.org/idlib-kg/id/x> a ikg:Claim .\n")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    done = run("parent-only.ttl", cwd=sub)
+    assert done.returncode == 2 and "parent-only.ttl: no such file" in done.stderr
+    assert "Conforms" not in done.stdout
 
 
 @pytest.mark.parametrize("fmt, ext", [("N_QUADS", "nq"), ("TRIG", "trig"), ("JSON_LD", "jsonld")])
