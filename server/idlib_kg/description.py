@@ -71,8 +71,17 @@ def describe(endpoint: str, graphs: list[GraphInfo], *, update_endpoint: str | N
                Literal("The default graph is the union of all the named graphs.", language="en")),
         Triple(default_graph, NamedNode(VOID + "triples"), count(sum(g.triples for g in graphs))),
     ]
-    if update_endpoint:
-        t.append(Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")))
+    if update_endpoint:  # a service of its own: /sparql answers queries only
+        updates = BlankNode("updateService")
+        t += [Triple(updates, RDF_TYPE, sd("Service")),
+              Triple(updates, sd("endpoint"), NamedNode(update_endpoint)),
+              Triple(updates, sd("supportedLanguage"), sd("SPARQL11Update")),
+              Triple(updates, sd("defaultDataset"), dataset),
+              Triple(updates, NamedNode(DCT + "title"), Literal("idlib-kg SPARQL update endpoint")),
+              Triple(updates, NamedNode(DCT + "description"), Literal(
+                  "Needs Authorization: Bearer TOKEN. An update without GRAPH, WITH or USING "
+                  "writes and matches the store's own default graph, not the union of the named "
+                  "graphs that queries see: name the graph to change it.", language="en"))]
     if federated:
         t.append(Triple(service, sd("feature"), sd("BasicFederatedQuery")))
     for key in (*RESULT_FORMATS, *GRAPH_FORMATS):

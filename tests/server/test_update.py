@@ -130,3 +130,19 @@ def test_base_iri_that_is_not_an_iri_is_a_usage_error():
     out = subprocess.run([sys.executable, "-m", "idlib_kg", "serve", "--base-iri", "not an iri"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "not an absolute IRI" in out.stderr
+
+
+def test_the_service_description_names_the_update_endpoint_as_a_service_of_its_own(writable):
+    from rdflib import Graph, Namespace, URIRef
+    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    g = Graph().parse(data=requests.get(writable.endpoint, headers={"Accept": "text/turtle"}).text, format="turtle")
+    by_endpoint = {str(g.value(s, sd.endpoint)): s for s in g.subjects(sd.endpoint, None)}
+    query_service, update_service = by_endpoint[writable.endpoint], by_endpoint[writable.url + "update"]
+    assert set(g.objects(query_service, sd.supportedLanguage)) == {sd.SPARQL11Query}  # /sparql refuses updates
+    assert set(g.objects(update_service, sd.supportedLanguage)) == {sd.SPARQL11Update}
+    assert "store's own default graph" in str(g.value(update_service, URIRef("http://purl.org/dc/terms/description")))
+    # and what it says holds: DELETE WHERE without GRAPH does not reach the named graphs
+    label = 'ASK { <https://w3id.org/idlib-kg/id/turkey> <http://www.w3.org/2000/01/rdf-schema#label> "Turkey"@en }'
+    delete = 'DELETE WHERE { <https://w3id.org/idlib-kg/id/turkey> <http://www.w3.org/2000/01/rdf-schema#label> ?l }'
+    assert post_update(writable, delete).status_code == 204
+    assert requests.get(writable.endpoint, params={"query": label}).json()["boolean"] is True
