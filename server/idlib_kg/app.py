@@ -79,6 +79,8 @@ class Runtime:
                                                     max_body=RESPONSE_CACHE_MAX_BODY)
         self._counts: tuple[object, list[GraphInfo]] | None = None
         self._counts_at = 0.0
+        #: backend mode: why the store could not be counted last time (None once it answers)
+        self.counts_error: QueryError | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -120,12 +122,14 @@ class Runtime:
             if version is not None:
                 raise
             log.warning("counting the graphs of the store failed: %s", e)
+            self.counts_error = e
             stale = self._counts[1] if self._counts else []
             self._counts = ("stale", stale)
             self._counts_at = now - BACKEND_COUNTS_TTL + BACKEND_COUNTS_RETRY
             return stale
         rows = json.loads(result.body)["results"]["bindings"]
         counts = [GraphInfo(r["g"]["value"], int(r["n"]["value"])) for r in rows if r["g"]["type"] == "uri"]
+        self.counts_error = None
         self._counts = (version, counts)
         self._counts_at = now
         return counts

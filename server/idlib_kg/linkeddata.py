@@ -41,6 +41,7 @@ from idlib_kg import resources, void
 from idlib_kg.description import DESCRIPTION_FORMATS, HTML
 from idlib_kg.dataset import read_dataset
 from idlib_kg.executor import PREFIXES as QUERY_PREFIXES, QueryJob
+from idlib_kg.protocol import http_error as query_http_error
 from idlib_kg.export import PREFIXES
 from idlib_kg.negotiation import GRAPH_FORMATS, Format, NotAcceptable, choose
 from idlib_kg.serialization import serialize_graph
@@ -473,8 +474,11 @@ def ontology_terms() -> dict:
 
 @bp.get("/graph/<path:name>")
 def graph(name: str):
-    counts = {g.name: g.triples for g in _runtime().graph_counts()}
+    runtime = _runtime()
+    counts = {g.name: g.triples for g in runtime.graph_counts()}
     iri = described_iri("graph/", name, counts.__contains__)
+    if iri is None and runtime.counts_error is not None:  # backend mode, the store is away
+        raise query_http_error(runtime.counts_error)
     if iri is None:
         return not_found(base_iri() + "graph/" + name)
     wanted = request.args.get("format")

@@ -182,6 +182,8 @@ def test_store_going_away_and_coming_back(start_server, tmp_path):
         assert ox.sparql_url in r.text and "operator" in r.text
         page = requests.get(ep.url + "id/anything", timeout=15)  # pages say the same
         assert page.status_code == 502
+        graph = requests.get(ep.url + "graph/article", timeout=15)  # not "no such graph"
+        assert graph.status_code == 502 and ox.sparql_url in graph.text
         ox.start()  # same port, same data directory
         assert requests.get(ep.endpoint, params=ask, timeout=30).json()["boolean"] is True
 
