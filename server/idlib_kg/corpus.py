@@ -530,10 +530,13 @@ def corpus_command(args: argparse.Namespace) -> int:
         print(f"idlib-kg corpus: {args.output}: the output must end in .nt or .nq", file=sys.stderr)
         return 2
     graph = CORPUS_GRAPH if args.output.suffix == ".nq" else None
+    tmp = args.output.with_name(args.output.name + ".tmp")  # no half-written corpus left behind
     try:
-        with args.output.open("w", encoding="utf-8", newline="\n", buffering=1 << 20) as f:
+        with tmp.open("w", encoding="utf-8", newline="\n", buffering=1 << 20) as f:
             n = write_corpus(f, args.triples, args.seed, graph)
+        tmp.replace(args.output)
     except OSError as e:
+        tmp.unlink(missing_ok=True)
         print(f"idlib-kg corpus: cannot write {args.output}: {e}", file=sys.stderr)
         return 2
     print(f"idlib-kg corpus: wrote {n:,} {'quads' if graph else 'triples'} to {args.output}", file=sys.stderr)

@@ -606,7 +606,8 @@ def _query_text(arg: str) -> str | None:
             path = Path(arg)
             if path.is_file():
                 return path.read_bytes().decode("utf-8")
-            if not any(c.isspace() for c in arg):  # no query is one word without braces
+            # no query is one word without braces, or ends like a query file's name
+            if not any(c.isspace() for c in arg) or path.suffix.lower() in (".rq", ".sparql", ".txt"):
                 print(f"idlib-kg query: no such file: {arg} (give the query text, a file, or - "
                       "for stdin)", file=sys.stderr)
                 return None

@@ -77,6 +77,23 @@ def test_the_command_writes_a_file_and_refuses_other_extensions(tmp_path):
                         "-o", str(out)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert out.read_text() == corpus_text(3000, 5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.nt"]  # the temporary file is gone
     r = subprocess.run([sys.executable, "-m", "idlib_kg", "corpus", "-o", str(tmp_path / "c.ttl")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and ".nt or .nq" in r.stderr
+
+
+def test_a_failed_write_leaves_no_partial_corpus(tmp_path, monkeypatch, capsys):
+    """As a full disk would: the write fails after part of the corpus is out."""
+    import argparse
+
+    from idlib_kg import corpus
+
+    def fails_halfway(out, *args, **kwargs):
+        out.write("<https://example.org/s> <https://example.org/p> \"partial\" .\n")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(corpus, "write_corpus", fails_halfway)
+    args = argparse.Namespace(triples=3000, seed=1, output=tmp_path / "c.nt")
+    assert corpus.corpus_command(args) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -256,3 +256,8 @@ def test_check_against_a_file_that_is_not_utf8_says_out_of_date(tmp_path, comman
     f.write_bytes(b"\xe9\xe9 not UTF-8")
     out = idlib_kg(command, "--check", "--output", f)
     assert out.returncode == 1 and "out of date" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_missing_query_file_with_a_space_in_its_name_is_no_such_file(tmp_path):
+    out = idlib_kg("query", str(tmp_path / "türkçe sorgu.rq"))
+    assert out.returncode == 2 and "no such file" in out.stderr and "syntax" not in out.stderr
