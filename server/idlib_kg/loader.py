@@ -166,8 +166,9 @@ class Loader:
                             "--endpoint its SPARQL query URL?") from None
         self.server_header = r.headers.get("Server", "")
         # Whatever answers 200 to a GET would otherwise take the uploads too ("done" into a
-        # plain web server); a store that wants credentials for queries is left to say so later.
-        if r.status_code == 404 or (r.status_code == 200 and not _is_ask_answer(r)):
+        # plain web server), and a 5xx is no store ready to load; a store that wants
+        # credentials for queries (401, 403) is left to say so later.
+        if r.status_code not in (200, 401, 403) or (r.status_code == 200 and not _is_ask_answer(r)):
             raise LoadError(f"{self.t.endpoint} did not answer a SPARQL ASK (HTTP {r.status_code}, "
                             f"{r.headers.get('Content-Type', 'no content type')}): is --endpoint the "
                             "store's SPARQL query URL?")

@@ -30,9 +30,9 @@ class Recorder:
         return f"http://127.0.0.1:{self.server.server_address[1]}/"
 
 
-def start_recorder(reply: bytes, content_type: str) -> Recorder:
-    """Start a Recorder that answers every GET, POST and PUT with 200 and `reply`; the caller
-    stops it with recorder.server.shutdown()."""
+def start_recorder(reply: bytes, content_type: str, status: int = 200) -> Recorder:
+    """Start a Recorder that answers every GET, POST and PUT with `status` and `reply`; the
+    caller stops it with recorder.server.shutdown()."""
     recorder: Recorder
 
     class Handler(BaseHTTPRequestHandler):
@@ -41,7 +41,7 @@ def start_recorder(reply: bytes, content_type: str) -> Recorder:
             body = self.rfile.read(length) if length else b""
             recorder.requests.append({"method": self.command, "path": self.path,
                                       "headers": dict(self.headers), "body": body})
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(reply)))
             self.end_headers()

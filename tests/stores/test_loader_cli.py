@@ -81,3 +81,13 @@ def test_a_digest_user_name_beyond_latin_1_is_a_usage_error_before_any_request()
         page.server.shutdown()
     assert done.returncode == 2 and "--auth basic" in done.stderr and "Traceback" not in done.stderr
     assert page.requests == []
+
+
+def test_an_endpoint_answering_the_ask_with_an_error_is_refused_before_any_upload():
+    broken = start_recorder(b"boom", "text/plain", status=500)
+    try:
+        done = load("--endpoint", broken.url + "sparql", "--timeout", "10")
+    finally:
+        broken.server.shutdown()
+    assert done.returncode == 1 and "did not answer a SPARQL ASK (HTTP 500" in done.stderr
+    assert [r["method"] for r in broken.requests] == ["GET"]
