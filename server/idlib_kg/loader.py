@@ -113,7 +113,10 @@ def _excerpt(text: str, limit: int = 400) -> str:
     return text[:limit] + ("..." if len(text) > limit else "")
 
 
-def _hint(status: int, protocol: str) -> str:
+def _hint(status: int, protocol: str, token: bool = False) -> str:
+    if status in (401, 403) and token:
+        return ("the bearer token was not accepted: check --token (or IDLIB_KG_STORE_TOKEN) "
+                "against the token the store was started with")
     if status == 401:
         return ("the store wants credentials: give --user and --password, and check --auth "
                 "(Virtuoso's /sparql-graph-crud-auth wants digest), or --token for a bearer "
@@ -123,6 +126,8 @@ def _hint(status: int, protocol: str) -> str:
                 "GRANT SPARQL_UPDATE TO \"SPARQL\" for anonymous updates)")
     if status == 413:
         return "the request was too large: lower --chunk-mb (GSP) or --batch (update)"
+    if status in UNSUPPORTED and protocol == "update":
+        return "this URL does not take SPARQL updates: give the store's update URL with --update-endpoint"
     if status in UNSUPPORTED:
         return ("this URL does not take that request: give --gsp-endpoint or --update-endpoint, "
                 "or --protocol update")
@@ -220,7 +225,7 @@ class Loader:
     def _refused(self, r: requests.Response, protocol: str, what: str) -> LoadError:
         return LoadError(f"the store refused {what}: HTTP {r.status_code} {r.reason} from "
                          f"{r.request.method} {r.url}\n  answer: {_excerpt(r.text)}\n  what to do: "
-                         f"{_hint(r.status_code, protocol)}", r.status_code)
+                         f"{_hint(r.status_code, protocol, self.t.token is not None)}", r.status_code)
 
     # -- Graph Store Protocol
     def load_gsp(self, graphs: dict[str, list[str]], url: str, param: str) -> None:

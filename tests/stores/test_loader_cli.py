@@ -38,6 +38,7 @@ def test_load_into_an_idlib_kg_update_endpoint_with_a_bearer_token(writable):
 def test_a_wrong_token_is_exit_1_with_the_servers_answer(writable):
     done = load("--endpoint", writable.endpoint, "--token", "wrong", "--graph", "http://example.org/g")
     assert done.returncode == 1 and "token is wrong" in done.stderr
+    assert "bearer token was not accepted" in done.stderr and "Virtuoso" not in done.stderr
 
 
 def test_gsp_only_says_no_graph_store_was_found_after_trying_each_guess(writable):
