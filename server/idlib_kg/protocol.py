@@ -194,6 +194,17 @@ def http_error(e: QueryError) -> HTTPException:
     return BadRequest(str(e))
 
 
+def _is_empty_update(text: str) -> bool:
+    """Whether `text` is a SPARQL Update with no operation (empty, comments, a prologue): the
+    parser decides, on an empty store, so a query or a broken text is never taken for one."""
+    from pyoxigraph import Store
+    try:
+        Store().update(text)
+    except (SyntaxError, ValueError, OSError):
+        return False
+    return True
+
+
 def _etag(*parts: object) -> str:
     h = hashlib.sha256("\x1f".join(map(str, parts)).encode())
     return h.hexdigest()[:32]
@@ -382,6 +393,8 @@ def update():
     if found.unterminated:
         raise BadRequest(UNTERMINATED.replace("query", "update"))
     if not found.is_update:
+        if _is_empty_update(text):  # the grammar allows none: nothing to do, nothing changes
+            return _no_content()
         raise BadRequest("this is not a SPARQL Update; send queries to /sparql")
     try:
         check_services(found, rt.settings.allow_service)

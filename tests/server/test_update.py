@@ -146,3 +146,12 @@ def test_the_service_description_names_the_update_endpoint_as_a_service_of_its_o
     delete = 'DELETE WHERE { <https://w3id.org/idlib-kg/id/turkey> <http://www.w3.org/2000/01/rdf-schema#label> ?l }'
     assert post_update(writable, delete).status_code == 204
     assert requests.get(writable.endpoint, params={"query": label}).json()["boolean"] is True
+
+
+@pytest.mark.parametrize("text", ["", "# nothing to do\n", "PREFIX ex: <http://example.org/>"])
+def test_an_update_with_no_operation_is_valid_and_changes_nothing(writable, text):
+    before = requests.get(writable.endpoint, params=ASK_NEW).headers["ETag"]
+    assert post_update(writable, text).status_code == 204
+    assert requests.get(writable.endpoint, params=ASK_NEW).headers["ETag"] == before
+    refused = post_update(writable, "SELECT * WHERE { ?s ?p ?o }")
+    assert refused.status_code == 400 and "not a SPARQL Update" in refused.text
