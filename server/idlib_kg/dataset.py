@@ -182,11 +182,17 @@ def read_dataset(files: list[DataFile]) -> Dataset:
     ds = Dataset()
     for df in files:
         into = NamedNode(df.graph)
+        size = df.path.stat().st_size if df.path.is_file() else 0
         try:
-            for q in parse(path=str(df.path), format=df.format, base_iri=PARSE_BASE_IRI):
-                if isinstance(q.graph_name, DefaultGraph):
-                    q = Quad(q.subject, q.predicate, q.object, into)
-                ds.add(q)
+            with open(df.path, "rb", buffering=0) as raw:
+                source = (io.BufferedReader(_ProgressReader(raw, size, df.path.name), buffer_size=1 << 20)
+                          if size >= BIG_FILE_BYTES else raw)  # big files show their progress
+                if size >= BIG_FILE_BYTES:
+                    log.warning("reading %s (%.0f MB)...", df.path, size / 1e6)
+                for q in parse(input=source, format=df.format, base_iri=PARSE_BASE_IRI):
+                    if isinstance(q.graph_name, DefaultGraph):
+                        q = Quad(q.subject, q.predicate, q.object, into)
+                    ds.add(q)
         except (SyntaxError, ValueError) as e:
             raise DatasetError(f"{df.path}: not valid {df.format.name}: {e}") from e
         except OSError as e:

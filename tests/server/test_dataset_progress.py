@@ -38,3 +38,15 @@ def test_a_big_file_with_a_syntax_error_names_the_file(tmp_path: Path, monkeypat
     bad.write_text("<http://example.org/s> <http://example.org/p> .\n", encoding="utf-8")
     with pytest.raises(dataset.DatasetError, match="bad.nt: not valid N-Triples"):
         dataset.load_file(pyoxigraph.Store(), dataset.extra_file(bad))
+
+
+def test_reading_a_big_file_for_a_dump_shows_progress_and_keeps_every_quad(ntriples, monkeypatch, caplog):
+    """export and load read the files (dataset.read_dataset), as big as a --load corpus."""
+    monkeypatch.setattr(dataset, "BIG_FILE_BYTES", 1)
+    monkeypatch.setattr(dataset._ProgressReader.__init__, "__defaults__", (0.0,))
+    with caplog.at_level(logging.WARNING, logger="idlib_kg.dataset"):
+        ds = dataset.read_dataset([dataset.extra_file(ntriples)])
+    assert len(ds) == 50_000
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("reading ") for m in messages)
+    assert [m for m in messages if "%" in m][-1].startswith("loading big.nt: 100%")
