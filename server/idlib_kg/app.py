@@ -41,7 +41,7 @@ from werkzeug.exceptions import HTTPException
 
 from idlib_kg.config import (Settings, add_data_options, default_workers, non_negative_float, non_negative_int,
                              port_number, positive_float, settings_from_args)
-from idlib_kg.dataset import QUAD_FORMATS, DataFile, DatasetError, all_files
+from idlib_kg.dataset import QUAD_FORMATS, DataFile, DatasetError, all_files, read_dataset
 from idlib_kg.description import GraphInfo
 from idlib_kg.errors import Answer, error_answer, unexpected_answer
 from idlib_kg.executor import Executor, QueryBackend, QueryError, QueryJob, default_running
@@ -65,6 +65,28 @@ SOURCE_DOCUMENT_MAX_BYTES = 20_000_000
 RESPONSE_CACHE_MAX_BODY = 256_000
 
 
+def _normalized_literal_map(source) -> dict[tuple, object]:
+    """(s, p, normalized literal) -> written literal, for the source's literals that a Store
+    answers in another form; a key two written forms share is left out (no guessing)."""
+    from pyoxigraph import Literal, NamedNode, Quad, Store
+    literals = list({q.object for q in source if isinstance(q.object, Literal)})
+    scratch = Store()  # the store's own normal form, found by asking it
+    for i, lit in enumerate(literals):
+        scratch.add(Quad(NamedNode(f"urn:idlib-kg:literal:{i}"), NamedNode("urn:idlib-kg:is"), lit))
+    normal = {int(q.subject.value.rsplit(":", 1)[1]): q.object for q in scratch}
+    changed = {lit: normal[i] for i, lit in enumerate(literals) if normal[i] != lit}
+    mapping: dict[tuple, object] = {}
+    ambiguous: set[tuple] = set()
+    for q in source:
+        if q.object in changed:
+            key = (q.subject, q.predicate, changed[q.object])
+            if mapping.setdefault(key, q.object) != q.object:
+                ambiguous.add(key)
+    for key in ambiguous:
+        del mapping[key]
+    return mapping
+
+
 class Runtime:
     """What the blueprints share: settings, the store (embedded, or none in backend mode),
     the query backend (worker pool or remote store), the result cache."""
@@ -81,6 +103,7 @@ class Runtime:
         self._counts_at = 0.0
         #: backend mode: why the store could not be counted last time (None once it answers)
         self.counts_error: QueryError | None = None
+        self._written: tuple[object, dict] | None = None  # written_literals(), per data version
         self._lock = threading.Lock()
 
     @classmethod
@@ -134,29 +157,47 @@ class Runtime:
         self._counts_at = now
         return counts
 
-    def graph_sources(self, graph: str) -> list[DataFile]:
-        """The files `graph` was loaded from, while the store holds exactly what they say (no
-        update since, none of them changed on disk); otherwise none. The graph documents are
-        written from them: the store hands literals back normalized (dataset.read_dataset).
-        Not for big files (a --load corpus): parsing those in the HTTP process would escape the
-        time limit and the row limit that a query through the workers has. Not when a quad file
-        (N-Quads, TriG, JSON-LD) was loaded: it may add to any graph, so no graph is known to
-        be just its files."""
+    def _pristine_sources(self) -> list[DataFile] | None:
+        """All source files, while the store holds exactly what they say (no update since,
+        none changed on disk) and they are small enough to read in the HTTP process."""
         if self.opened is None or self.opened.version != version_of(self.opened.files):
-            return []
+            return None
         loaded = {(d["graph"], d["name"]): d["sha256"] for d in self.opened.files}
         try:
-            every = all_files(self.settings.load_files)
-            if any(f.format in QUAD_FORMATS for f in every):
-                return []
-            files = [f for f in every if f.graph == graph]
-            if not files or sum(f.path.stat().st_size for f in files) > SOURCE_DOCUMENT_MAX_BYTES:
-                return []
+            files = all_files(self.settings.load_files)
+            if sum(f.path.stat().st_size for f in files) > SOURCE_DOCUMENT_MAX_BYTES:
+                return None
             if all(loaded.get((f.graph, f.path.name)) == f.sha256() for f in files):
                 return files
         except (DatasetError, OSError):  # a file moved or went away since: the store answers
             pass
-        return []
+        return None
+
+    def written_literals(self) -> dict[tuple, object]:
+        """(subject, predicate, literal as the store answers it) -> the literal as the source
+        files write it, for the literals the store normalizes (`"348"^^xsd:integer` ->
+        `"348"^^xsd:nonNegativeInteger`); empty when the sources are not pristine
+        (_pristine_sources). Built once per data version."""
+        version = self.data_version
+        cached = self._written
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        mapping: dict[tuple, object] = {}
+        files = self._pristine_sources()
+        if files is not None:
+            mapping = _normalized_literal_map(read_dataset(files))
+        self._written = (version, mapping)
+        return mapping
+
+    def graph_sources(self, graph: str) -> list[DataFile]:
+        """The files `graph` was loaded from, while the sources are pristine (_pristine_sources);
+        otherwise none. The graph documents are written from them: the store hands literals back
+        normalized (dataset.read_dataset). Not when a quad file (N-Quads, TriG, JSON-LD) was
+        loaded: it may add to any graph, so no graph is known to be just its files."""
+        files = self._pristine_sources()
+        if files is None or any(f.format in QUAD_FORMATS for f in files):
+            return []
+        return [f for f in files if f.graph == graph]
 
     def apply_update(self, text: str) -> None:
         if self.opened is None or not isinstance(self.executor, Executor):

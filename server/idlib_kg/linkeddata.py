@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    send_file, url_for)
-from pyoxigraph import NamedNode, RdfFormat, parse
+from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from idlib_kg import resources, void
@@ -311,7 +311,24 @@ def describe_page(iri: str) -> dict:
 
 
 def describe_rdf(iri: str, fmt: str) -> bytes:
-    """Outbound triples (with the blank nodes they lead to), inbound triples, neighbours' labels."""
+    """Outbound triples (with the blank nodes they lead to), inbound triples, neighbours' labels;
+    literals as the source files write them where the store normalized them
+    (Runtime.written_literals), so a document is a faithful piece of the data."""
+    return as_written(lambda f: _describe_query(iri, f), fmt)
+
+
+def as_written(answer: Callable[[str], bytes], fmt: str) -> bytes:
+    """`answer(fmt)` (a CONSTRUCT through the workers) with every literal the store normalized
+    put back as the source files write it (Runtime.written_literals)."""
+    written = _runtime().written_literals()
+    if not written:
+        return answer(fmt)
+    triples = [Triple(t.subject, t.predicate, written.get((t.subject, t.predicate, t.object), t.object))
+               for t in parse(answer("ntriples"), format=RdfFormat.N_TRIPLES)]
+    return serialize_graph(triples, GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES)
+
+
+def _describe_query(iri: str, fmt: str) -> bytes:
     ref = iri_ref(iri)
     return construct(f"""CONSTRUCT {{ {ref} ?p ?o . ?o ?p2 ?o2 . ?o <{RDFS}label> ?ol . ?s ?pi {ref} .
                                      ?s <{RDFS}label> ?sl }}
@@ -376,11 +393,11 @@ def article_text() -> Response:
     iri = base_iri() + ARTICLE_TEXT_PATH
     fmt = negotiate(TEXT_FORMATS)
     if fmt in GRAPH_FORMATS:
-        described = _runtime().executor.run(QueryJob(f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o
-            FILTER(?s = <{iri}> || STRSTARTS(STR(?s), "{iri}#")) }}""", graph_format=fmt, max_rows=MAX_ROWS))
-        if not described.rows:  # nothing describes the text (another --base-iri, a CLEAR)
-            return not_found(iri)
-        return _vary(rdf_response(described.body, fmt))
+        text_query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o
+            FILTER(?s = <{iri}> || STRSTARTS(STR(?s), "{iri}#")) }}"""
+        if not ask(f"ASK {{ ?s ?p ?o FILTER(?s = <{iri}> || STRSTARTS(STR(?s), \"{iri}#\")) }}"):
+            return not_found(iri)  # nothing describes the text (another --base-iri, a CLEAR)
+        return _vary(rdf_response(as_written(lambda f: construct(text_query, f), fmt), fmt))
     rows = select(f"""PREFIX nif: <{NIF}>
         SELECT ?s ?text WHERE {{ ?s nif:isString ?text FILTER(STRSTARTS(STR(?s), "{iri}#")) }}""")
     if not rows:

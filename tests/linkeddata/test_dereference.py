@@ -278,3 +278,30 @@ def elsewhere_client():
 def test_the_article_text_under_another_base_iri_is_404_in_every_format(elsewhere_client, accept):
     r = elsewhere_client.get("/id/article/text", headers={"Accept": accept})
     assert r.status_code == 404
+
+
+def test_documents_show_literals_as_the_files_write_them_not_as_the_store_normalized_them(client):
+    nif_begin = URIRef("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#beginIndex")
+    text = Graph().parse(data=client.get("/id/article/text", headers={"Accept": "application/n-triples"}).data,
+                         format="nt")
+    assert len(list(text.objects(None, nif_begin))) > 100
+    assert {o.datatype for o in text.objects(None, nif_begin)} == {XSD.nonNegativeInteger}
+    r = client.get("/id/instant-meeting-begin", headers={"Accept": "text/turtle"})
+    doc = Graph().parse(data=client.get(r.headers["Location"]).data, format="turtle")
+    stamp = doc.value(IKR["instant-meeting-begin"], URIRef("http://www.w3.org/2006/time#inXSDDateTimeStamp"))
+    assert stamp == Literal("2020-02-27T21:30:00+03:00", datatype=XSD.dateTimeStamp)
+    assert stamp.datatype == XSD.dateTimeStamp
+
+
+def test_after_an_update_documents_show_what_the_store_holds(planted_file):
+    """The written forms only stand in while the store holds exactly the files."""
+    from idlib_kg.app import Runtime
+    from idlib_kg.config import Settings
+    runtime = Runtime.start(Settings(workers=1, load_files=[planted_file]))
+    try:
+        assert runtime.written_literals()  # pristine: the normalized literals are known
+        runtime.apply_update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> 1 } }')
+        assert runtime.written_literals() == {}
+        assert runtime.graph_sources(BASE + "graph/article") == []
+    finally:
+        runtime.close()
