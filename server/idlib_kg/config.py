@@ -70,36 +70,39 @@ def _converted(text: str, convert: Callable[[str], T], noun: str) -> T:
         raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
 
 
+def _whole_number(text: str, least: int) -> int:
+    value = _converted(text, int, "a whole number")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{value} is less than {least}")
+    return value
+
+
+def _finite_number(text: str, zero_allowed: bool) -> float:
+    value = _converted(text, float, "a number")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed):
+        wanted = "a number of 0 or more" if zero_allowed else "a number above 0"
+        raise argparse.ArgumentTypeError(f"{text} is not {wanted}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """argparse type: a whole number of at least 1 (argparse reports anything else, exit 2)."""
-    value = _converted(text, int, "a whole number")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is less than 1")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite number above 0 (seconds, megabytes)."""
-    value = _converted(text, float, "a number")
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a number above 0")
-    return value
+    return _whole_number(text, 1)
 
 
 def non_negative_int(text: str) -> int:
     """argparse type: a whole number, 0 or more (0 often meaning "choose for me")."""
-    value = _converted(text, int, "a whole number")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is less than 0")
-    return value
+    return _whole_number(text, 0)
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number above 0 (seconds, megabytes)."""
+    return _finite_number(text, zero_allowed=False)
 
 
 def non_negative_float(text: str) -> float:
     """argparse type: a finite number, 0 or more (megabytes, where 0 turns a cache off)."""
-    value = _converted(text, float, "a number")
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a number of 0 or more")
-    return value
+    return _finite_number(text, zero_allowed=True)
 
 
 def absolute_iri(text: str) -> str:
