@@ -17,8 +17,10 @@ import hashlib
 import io
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import quote
 
 from pyoxigraph import Dataset, DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
@@ -146,27 +148,34 @@ class _ProgressReader(io.RawIOBase):
         return n
 
 
-def load_file(store: Store, df: DataFile) -> None:
-    """Load one file; a parse error becomes a DatasetError naming the file. Big files show
-    their progress on stderr."""
-    size = df.path.stat().st_size
-    started = time.monotonic()
+@contextmanager
+def _source(df: DataFile, doing: str) -> Iterator[dict]:
+    """The file as keyword arguments for pyoxigraph's parse() and Store.bulk_load(): its path,
+    or for a big file a stream that logs its progress on stderr (after a line saying what is
+    `doing` with it). A parse error or an unreadable file becomes a DatasetError naming it."""
     try:
-        if size >= BIG_FILE_BYTES:
-            log.warning("loading %s (%.0f MB) into <%s>...", df.path, size / 1e6, df.graph)
-            with open(df.path, "rb", buffering=0) as raw:
-                reader = io.BufferedReader(_ProgressReader(raw, size, df.path.name), buffer_size=1 << 20)
-                store.bulk_load(input=reader, format=df.format, base_iri=PARSE_BASE_IRI,
-                                to_graph=NamedNode(df.graph))
-        else:
-            store.bulk_load(path=str(df.path), format=df.format, base_iri=PARSE_BASE_IRI,
-                            to_graph=NamedNode(df.graph))
+        size = df.path.stat().st_size
+        if size < BIG_FILE_BYTES:
+            yield {"path": str(df.path), "format": df.format, "base_iri": PARSE_BASE_IRI}
+            return
+        log.warning("%s (%.0f MB)...", doing, size / 1e6)
+        with open(df.path, "rb", buffering=0) as raw:
+            reader = io.BufferedReader(_ProgressReader(raw, size, df.path.name), buffer_size=1 << 20)
+            yield {"input": reader, "format": df.format, "base_iri": PARSE_BASE_IRI}
     except (SyntaxError, ValueError) as e:
         raise DatasetError(f"{df.path}: not valid {df.format.name}: {e}") from e
     except OSError as e:
         raise DatasetError(f"{df.path}: could not be read: {e}") from e
-    log.log(logging.WARNING if size >= BIG_FILE_BYTES else logging.INFO,
-            "loaded %s into <%s> in %.2f s", df.path.name, df.graph, time.monotonic() - started)
+
+
+def load_file(store: Store, df: DataFile) -> None:
+    """Load one file; a parse error becomes a DatasetError naming the file. Big files show
+    their progress on stderr."""
+    started = time.monotonic()
+    with _source(df, f"loading {df.path} into <{df.graph}>") as source:
+        store.bulk_load(**source, to_graph=NamedNode(df.graph))
+    level = logging.WARNING if "input" in source else logging.INFO  # a big file: say it is done
+    log.log(level, "loaded %s into <%s> in %.2f s", df.path.name, df.graph, time.monotonic() - started)
 
 
 def read_dataset(files: list[DataFile]) -> Dataset:
@@ -182,21 +191,11 @@ def read_dataset(files: list[DataFile]) -> Dataset:
     ds = Dataset()
     for df in files:
         into = NamedNode(df.graph)
-        size = df.path.stat().st_size if df.path.is_file() else 0
-        try:
-            with open(df.path, "rb", buffering=0) as raw:
-                source = (io.BufferedReader(_ProgressReader(raw, size, df.path.name), buffer_size=1 << 20)
-                          if size >= BIG_FILE_BYTES else raw)  # big files show their progress
-                if size >= BIG_FILE_BYTES:
-                    log.warning("reading %s (%.0f MB)...", df.path, size / 1e6)
-                for q in parse(input=source, format=df.format, base_iri=PARSE_BASE_IRI):
-                    if isinstance(q.graph_name, DefaultGraph):
-                        q = Quad(q.subject, q.predicate, q.object, into)
-                    ds.add(q)
-        except (SyntaxError, ValueError) as e:
-            raise DatasetError(f"{df.path}: not valid {df.format.name}: {e}") from e
-        except OSError as e:
-            raise DatasetError(f"{df.path}: could not be read: {e}") from e
+        with _source(df, f"reading {df.path}") as source:
+            for q in parse(**source):
+                if isinstance(q.graph_name, DefaultGraph):
+                    q = Quad(q.subject, q.predicate, q.object, into)
+                ds.add(q)
     return ds
 
 
