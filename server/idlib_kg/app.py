@@ -41,7 +41,8 @@ from werkzeug.exceptions import HTTPException
 
 from idlib_kg.config import (Settings, add_data_options, default_workers, non_negative_float, non_negative_int,
                              port_number, positive_float, settings_from_args)
-from idlib_kg.dataset import QUAD_FORMATS, DataFile, DatasetError, all_files, read_dataset
+from idlib_kg.dataset import (QUAD_FORMATS, DataFile, DatasetError, all_files, normalized_literal_map,
+                              read_dataset)
 from idlib_kg.description import GraphInfo
 from idlib_kg.errors import Answer, error_answer, unexpected_answer
 from idlib_kg.executor import Executor, QueryBackend, QueryError, QueryJob, default_running
@@ -65,28 +66,6 @@ SOURCE_DOCUMENT_MAX_BYTES = 20_000_000
 RESPONSE_CACHE_MAX_BODY = 256_000
 
 
-def _normalized_literal_map(source) -> dict[tuple, object]:
-    """(s, p, normalized literal) -> written literal, for the source's literals that a Store
-    answers in another form; a key two written forms share is left out (no guessing)."""
-    from pyoxigraph import Literal, NamedNode, Quad, Store
-    literals = list({q.object for q in source if isinstance(q.object, Literal)})
-    scratch = Store()  # the store's own normal form, found by asking it
-    for i, lit in enumerate(literals):
-        scratch.add(Quad(NamedNode(f"urn:idlib-kg:literal:{i}"), NamedNode("urn:idlib-kg:is"), lit))
-    normal = {int(q.subject.value.rsplit(":", 1)[1]): q.object for q in scratch}
-    changed = {lit: normal[i] for i, lit in enumerate(literals) if normal[i] != lit}
-    mapping: dict[tuple, object] = {}
-    ambiguous: set[tuple] = set()
-    for q in source:
-        if q.object in changed:
-            key = (q.subject, q.predicate, changed[q.object])
-            if mapping.setdefault(key, q.object) != q.object:
-                ambiguous.add(key)
-    for key in ambiguous:
-        del mapping[key]
-    return mapping
-
-
 class Runtime:
     """What the blueprints share: settings, the store (embedded, or none in backend mode),
     the query backend (worker pool or remote store), the result cache."""
@@ -103,7 +82,8 @@ class Runtime:
         self._counts_at = 0.0
         #: backend mode: why the store could not be counted last time (None once it answers)
         self.counts_error: QueryError | None = None
-        self._written: tuple[object, dict] | None = None  # written_literals(), per data version
+        self._pristine_cache: tuple[object, list[DataFile] | None] | None = None  # _pristine()
+        self._written: tuple[object, dict] | None = None  # written_literals(), per pristine key
         self._lock = threading.Lock()
 
     @classmethod
@@ -157,44 +137,42 @@ class Runtime:
         self._counts_at = now
         return counts
 
-    def _pristine_sources(self) -> list[DataFile] | None:
-        """All source files, while the store holds exactly what they say (no update since,
-        none changed on disk) and they are small enough to read in the HTTP process."""
+    def _pristine(self) -> tuple[object, list[DataFile] | None]:
+        """(key, files): all source files while the store holds exactly what they say (no update
+        since, none changed on disk) and they are small enough to read in the HTTP process, else
+        None. The key changes with the data version and the files' sizes and times, and the
+        files are hashed again only then: this runs on every graph and resource document."""
         if self.opened is None or self.opened.version != version_of(self.opened.files):
-            return None
-        loaded = {(d["graph"], d["name"]): d["sha256"] for d in self.opened.files}
+            return None, None
         try:
             files = all_files(self.settings.load_files)
-            if sum(f.path.stat().st_size for f in files) > SOURCE_DOCUMENT_MAX_BYTES:
-                return None
-            if all(loaded.get((f.graph, f.path.name)) == f.sha256() for f in files):
-                return files
+            stats = tuple((s.st_size, s.st_mtime_ns) for s in (f.path.stat() for f in files))
         except (DatasetError, OSError):  # a file moved or went away since: the store answers
-            pass
-        return None
+            return None, None
+        key = (self.opened.version, stats)
+        if self._pristine_cache is None or self._pristine_cache[0] != key:
+            loaded = {(d["graph"], d["name"]): d["sha256"] for d in self.opened.files}
+            small = sum(size for size, _ in stats) <= SOURCE_DOCUMENT_MAX_BYTES
+            same = small and all(loaded.get((f.graph, f.path.name)) == f.sha256() for f in files)
+            self._pristine_cache = (key, files if same else None)
+        return self._pristine_cache
 
     def written_literals(self) -> dict[tuple, object]:
         """(subject, predicate, literal as the store answers it) -> the literal as the source
         files write it, for the literals the store normalizes (`"348"^^xsd:integer` ->
-        `"348"^^xsd:nonNegativeInteger`); empty when the sources are not pristine
-        (_pristine_sources). Built once per data version."""
-        version = self.data_version
-        cached = self._written
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        mapping: dict[tuple, object] = {}
-        files = self._pristine_sources()
-        if files is not None:
-            mapping = _normalized_literal_map(read_dataset(files))
-        self._written = (version, mapping)
-        return mapping
+        `"348"^^xsd:nonNegativeInteger`); empty when the sources are not pristine (_pristine).
+        Built once per pristine state."""
+        key, files = self._pristine()
+        if self._written is None or self._written[0] != key:
+            self._written = (key, normalized_literal_map(read_dataset(files)) if files else {})
+        return self._written[1]
 
     def graph_sources(self, graph: str) -> list[DataFile]:
-        """The files `graph` was loaded from, while the sources are pristine (_pristine_sources);
+        """The files `graph` was loaded from, while the sources are pristine (_pristine);
         otherwise none. The graph documents are written from them: the store hands literals back
         normalized (dataset.read_dataset). Not when a quad file (N-Quads, TriG, JSON-LD) was
         loaded: it may add to any graph, so no graph is known to be just its files."""
-        files = self._pristine_sources()
+        _, files = self._pristine()
         if files is None or any(f.format in QUAD_FORMATS for f in files):
             return []
         return [f for f in files if f.graph == graph]

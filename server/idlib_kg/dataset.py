@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
-from pyoxigraph import Dataset, DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
+from pyoxigraph import Dataset, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, parse
 
 from idlib_kg import resources
 
@@ -197,6 +197,28 @@ def read_dataset(files: list[DataFile]) -> Dataset:
                     q = Quad(q.subject, q.predicate, q.object, into)
                 ds.add(q)
     return ds
+
+
+def normalized_literal_map(source: Dataset) -> dict[tuple, object]:
+    """(s, p, normalized literal) -> written literal, for the source's literals that a Store
+    answers in another form (read_dataset says why); a key two written forms share is left out
+    (no guessing)."""
+    literals = list({q.object for q in source if isinstance(q.object, Literal)})
+    scratch = Store()  # the store's own normal form, found by asking it
+    for i, lit in enumerate(literals):
+        scratch.add(Quad(NamedNode(f"urn:idlib-kg:literal:{i}"), NamedNode("urn:idlib-kg:is"), lit))
+    normal = {int(q.subject.value.rsplit(":", 1)[1]): q.object for q in scratch}
+    changed = {lit: normal[i] for i, lit in enumerate(literals) if normal[i] != lit}
+    mapping: dict[tuple, object] = {}
+    ambiguous: set[tuple] = set()
+    for q in source:
+        if q.object in changed:
+            key = (q.subject, q.predicate, changed[q.object])
+            if mapping.setdefault(key, q.object) != q.object:
+                ambiguous.add(key)
+    for key in ambiguous:
+        del mapping[key]
+    return mapping
 
 
 def load_all(store: Store, files: list[DataFile]) -> None:

@@ -259,6 +259,8 @@ def test_a_big_graph_document_comes_from_the_store_within_its_limits(app, monkey
     article = BASE + "graph/article"
     assert runtime.graph_sources(article)
     monkeypatch.setattr(app_module, "SOURCE_DOCUMENT_MAX_BYTES", 1000)  # article.ttl is bigger
+    monkeypatch.setattr(runtime, "_pristine_cache", None)  # decided again under the new limit
+    monkeypatch.setattr(runtime, "_written", None)
     assert runtime.graph_sources(article) == []
     g = Graph().parse(data=app.test_client().get("/graph/article?format=nt").data, format="nt")
     assert len(g) == len(Graph().parse(REPO / "triples" / "article.ttl"))  # the same triples, from the store
@@ -303,5 +305,23 @@ def test_after_an_update_documents_show_what_the_store_holds(planted_file):
         runtime.apply_update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> 1 } }')
         assert runtime.written_literals() == {}
         assert runtime.graph_sources(BASE + "graph/article") == []
+    finally:
+        runtime.close()
+
+
+def test_a_source_file_changed_on_disk_stops_the_written_forms(planted_file, tmp_path):
+    """The files are hashed again only when their size or time changes, and then they are."""
+    import shutil
+
+    from idlib_kg.app import Runtime
+    from idlib_kg.config import Settings
+    copy = tmp_path / "planted.ttl"
+    shutil.copy(planted_file, copy)
+    runtime = Runtime.start(Settings(workers=1, load_files=[copy]))
+    try:
+        loaded = BASE + "graph/loaded/planted.ttl"
+        assert runtime.graph_sources(loaded) and runtime.written_literals()
+        copy.write_text(copy.read_text() + "<https://example.org/new> <https://example.org/p> 1 .\n")
+        assert runtime.graph_sources(loaded) == [] and runtime.written_literals() == {}
     finally:
         runtime.close()
