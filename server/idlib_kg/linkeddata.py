@@ -393,11 +393,11 @@ def article_text() -> Response:
     iri = base_iri() + ARTICLE_TEXT_PATH
     fmt = negotiate(TEXT_FORMATS)
     if fmt in GRAPH_FORMATS:
-        text_query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o
-            FILTER(?s = <{iri}> || STRSTARTS(STR(?s), "{iri}#")) }}"""
-        if not ask(f"ASK {{ ?s ?p ?o FILTER(?s = <{iri}> || STRSTARTS(STR(?s), \"{iri}#\")) }}"):
+        about_text = f'?s ?p ?o FILTER(?s = <{iri}> || STRSTARTS(STR(?s), "{iri}#"))'
+        if not ask(f"ASK {{ {about_text} }}"):
             return not_found(iri)  # nothing describes the text (another --base-iri, a CLEAR)
-        return _vary(rdf_response(as_written(lambda f: construct(text_query, f), fmt), fmt))
+        body = as_written(lambda f: construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {about_text} }}", f), fmt)
+        return _vary(rdf_response(body, fmt))
     rows = select(f"""PREFIX nif: <{NIF}>
         SELECT ?s ?text WHERE {{ ?s nif:isString ?text FILTER(STRSTARTS(STR(?s), "{iri}#")) }}""")
     if not rows:
@@ -512,7 +512,7 @@ def graph(name: str):
                                                    for e in EXTENSIONS if e != "html"}),
                         content_type="text/html; charset=utf-8")
     else:
-        sources = _runtime().graph_sources(iri)
+        sources = runtime.graph_sources(iri)
         if sources:  # every literal as the files write it
             triples = [q.triple for q in read_dataset(sources)]
             body = serialize_graph(triples, GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES)
