@@ -9,7 +9,9 @@ Choice: 303 See Other for things, 200 for documents.
   so they answer `303 See Other` to a document about them (the httpRange-14 resolution):
   /doc/X.html for browsers, /doc/X.ttl, .nt, .rdf or .jsonld for RDF clients (chosen from
   Accept with werkzeug's parser through idlib_kg.negotiation; `Vary: Accept`). Documents for
-  concepts sit at /doc/scheme/....ext. Each document is also reachable directly.
+  concepts sit at /doc/scheme/....ext; an id/ IRI whose path starts with scheme/ or id/ (data
+  a --load file mints) has its document at /doc/id/....ext. Each document is also reachable
+  directly, at exactly one URL.
 - Information resources answer 200 with `Content-Location` naming the variant sent and
   `Vary: Accept`: the ontology (/ontology: the HTML documentation from `idlib-kg docs`, or a
   term list when it was not generated; Turtle, RDF/XML, N-Triples, JSON-LD; the variants are
@@ -358,7 +360,28 @@ def thing(name: str):
     iri = described_iri("id/", name, exists)
     if iri is None:
         return not_found(base_iri() + "id/" + name)
-    return _see_other(name)
+    return _see_other(_id_document_stem(name))
+
+
+#: /doc/ stems that do not stand for BASE + "id/" + stem: concepts, and the id/ IRIs whose
+#: own path would read as one of these (a --load file's ikr:scheme/x)
+_DOC_PREFIXES = ("scheme/", "id/")
+
+
+def _id_document_stem(name: str) -> str:
+    """The /doc/ stem of BASE + "id/" + name: the name itself, or "id/" + name where the name
+    alone would be read as a concept's (scheme/...) or as another such stem, so that every
+    thing has exactly one document."""
+    return "id/" + name if name.startswith(_DOC_PREFIXES) else name
+
+
+def _document_iri_path(stem: str) -> tuple[str, str] | None:
+    """(prefix, name) of the IRI a /doc/ stem describes; None for a stem no IRI maps to."""
+    if stem.startswith("scheme/"):
+        return "", stem
+    if stem.startswith("id/"):
+        return ("", stem) if stem[3:].startswith(_DOC_PREFIXES) else None
+    return "id/", stem
 
 
 @bp.get("/scheme/<path:name>")
@@ -374,7 +397,10 @@ def document(path: str):
     stem, _, ext = path.rpartition(".")
     if not stem or ext not in EXTENSIONS:
         return not_found(request.path)
-    prefix, name = ("", stem) if stem.startswith("scheme/") else ("id/", stem)
+    where = _document_iri_path(stem)
+    if where is None:  # /doc/id/X for an X that has its document at /doc/X
+        return not_found(request.path)
+    prefix, name = where
     iri = described_iri(prefix, name, exists)
     if iri is None:
         return not_found(base_iri() + prefix + name)

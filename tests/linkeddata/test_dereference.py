@@ -166,6 +166,7 @@ ODD = """\
 <https://w3id.org/idlib-kg/id/a%20b> rdfs:label "a b" ; rdfs:seeAlso <https://w3id.org/idlib-kg/id/x%C4%9F> .
 <https://w3id.org/idlib-kg/id/x%C4%9F> rdfs:label "x with g-breve, percent-encoded" .
 <urn:s> <urn:p> "a predicate and a class with neither / nor #" ; a <urn:example:C> .
+<https://w3id.org/idlib-kg/id/scheme/cameo/195> rdfs:label "a thing whose path reads like a concept's" .
 """
 ELSEWHERE = ("<https://w3id.org/idlib-kg/id/s> <https://example.org/p> \"o\" <https://w3id.org/idlib-kg/extra/g> .\n"
              "<https://w3id.org/idlib-kg/id/s> <https://example.org/p> \"in the default graph\" .\n")
@@ -196,6 +197,26 @@ def test_a_percent_encoded_iri_dereferences(odd_client, path, iri):
     assert "<h1" in page
 
 
+def test_an_id_iri_whose_path_reads_like_a_concepts_has_its_own_document(odd_client):
+    # BASE/id/scheme/cameo/195 (planted) and the concept BASE/scheme/cameo/195 both exist
+    thing = odd_client.get("/id/scheme/cameo/195", headers={"Accept": "text/turtle"})
+    assert thing.status_code == 303
+    assert thing.headers["Location"].endswith("/doc/id/scheme/cameo/195.ttl")
+    mine = Graph().parse(data=odd_client.get(thing.headers["Location"]).data, format="turtle")
+    assert mine.value(URIRef(BASE + "id/scheme/cameo/195"), RDFS.label) is not None
+    assert (URIRef(BASE + "scheme/cameo/195"), None, None) not in mine
+    concept = odd_client.get("/scheme/cameo/195", headers={"Accept": "text/turtle"})
+    assert concept.headers["Location"].endswith("/doc/scheme/cameo/195.ttl")
+    theirs = Graph().parse(data=odd_client.get(concept.headers["Location"]).data, format="turtle")
+    assert (URIRef(BASE + "scheme/cameo/195"), None, None) in theirs
+    assert (URIRef(BASE + "id/scheme/cameo/195"), None, None) not in theirs
+
+
+def test_a_document_has_one_url_only(client):
+    assert client.get("/doc/turkey.ttl").status_code == 200
+    assert client.get("/doc/id/turkey.ttl").status_code == 404
+
+
 def test_the_graph_of_a_file_with_spaces_and_turkish_letters_is_served_where_void_says(odd_client):
     g = Graph().parse(data=odd_client.get("/void", headers={"Accept": "text/turtle"}).data, format="turtle")
     graph = URIRef(BASE + "graph/loaded/t%C3%BCrk%C3%A7e%20veri.ttl")
@@ -203,7 +224,7 @@ def test_the_graph_of_a_file_with_spaces_and_turkish_letters_is_served_where_voi
     assert dump is not None
     r = odd_client.get(str(dump).replace("http://localhost", ""))
     assert r.status_code == 200
-    assert len(Graph().parse(data=r.data, format="nt")) == 5
+    assert len(Graph().parse(data=r.data, format="nt")) == 6
     # a graph the data names outside graph/ is described, but has no dump link that would 404
     elsewhere = URIRef(BASE + "extra/g")
     assert g.value(elsewhere, VOID.triples).toPython() == 1 and g.value(elsewhere, VOID.dataDump) is None
