@@ -38,7 +38,9 @@ _TOKEN = re.compile(r"""
 | (?P<unterminated>'(?:[^'\\\n\r]|\\.)*|"(?:[^"\\\n\r]|\\.)*)
 | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
 | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-| (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[\w\-.:%\\\u00B7\u00C0-\uFFFF]*[\w\-:%\u00B7\u00C0-\uFFFF])?)
+| (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:    # PN_PREFIX? ':' PN_LOCAL?, where
+     (?:(?:[\w\-.:%\u00B7\u00C0-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%])*  # PN_LOCAL_ESC (\# \' ...) is part
+        (?:[\w\-:%\u00B7\u00C0-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%]))?)  # of the name, never a comment or string
 | (?P<run>[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)
 | (?P<bnode>_:[\w.\-]+)
 | (?P<word>[A-Za-z_][A-Za-z0-9_]*)

@@ -192,6 +192,10 @@ def service_queries(port: int, fifo_iri: str) -> list[str]:
         f"SELECT * {{ SERVICE <{fifo_iri}> {{ }} }}",
         f"BASE <http://[::1/> SELECT * {{ SERVICE <{u}/sparql> {{ }} }}",  # a base that does not parse
         "BASE <http://[::1/> SELECT * { SERVICE <sparql> { } }",
+        # escapes a local name may hold (PN_LOCAL_ESC): `\#` is no comment, `\'` no string
+        f"PREFIX ex: <http://e/> SELECT * {{ VALUES ?s {{ ex:a\\# }} SERVICE <{u}/sparql> {{ }} }}",
+        f"PREFIX ex: <http://e/> SELECT * {{ VALUES ?s {{ ex:a\\'b }} SERVICE <{u}/sparql> {{ }} }} # '",
+        f'PREFIX ex: <http://e/> SELECT * {{ VALUES ?s {{ "x"^^ex:a\\" }} SERVICE <{u}/sparql> {{ }} }} # "',
     ]
 
 
@@ -231,6 +235,8 @@ def update_texts(port: int, fifo_iri: str) -> list[str]:
         f"DELETE {{ ?s ?p ?o }} USING <{u}/u> WHERE {{ ?s ?p ?o }}",
         f"WITH <{fifo_iri}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
         f"INSERT {{ GRAPH <http://e/g> {{ ?s ?p ?o }} }} USING NAMED <{fifo_iri}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"PREFIX ex: <http://e/> INSERT DATA {{ ex:a ex:b ex:c\\# }} ; LOAD <{u}/x>",
+        f"PREFIX ex: <http://e/> INSERT DATA {{ ex:a ex:b ex:c\\' }} ; LOAD <{u}/x> # '",
     ]
 
 
@@ -300,6 +306,35 @@ def test_generated_service_forms_never_connect(locked_server, counter, fifo, req
     r = ask(locked_server, q, request.node.name)
     assert r.status_code == 400, (q, r.status_code, r.text[:300])
     assert counter.accepts == before, (q, counter.request_lines[-3:])
+
+
+# Pieces of text around a SERVICE: local names with every escape SPARQL allows, strings with
+# escaped quotes and long strings, comments. Where the server's lexer and the engine read such
+# text differently, a SERVICE the lexer takes for part of a comment or string is run by the
+# engine: the canary would count the connection.
+_ESCAPES = ["\\_", "\\~", "\\.", "\\-", "\\!", "\\$", "\\&", "\\'", "\\(", "\\)", "\\*", "\\+",
+            "\\,", "\\;", "\\=", "\\/", "\\?", "\\#", "\\@", "\\%", "%41", "a", "é", ".", ":", "-", "1"]
+LOCAL = st.lists(st.sampled_from(_ESCAPES), min_size=1, max_size=4).map(lambda p: "".join(p).rstrip(".") or "a")
+STRING = st.tuples(st.sampled_from(["'", '"', "'''", '"""']),
+                   st.lists(st.sampled_from(["a", "#", "'", '"', "\\'", '\\"', "\\\\", "\\n", "}", "<", "SERVICE"]),
+                            max_size=5)).map(lambda t: t[0] + "".join(c for c in t[1] if len(t[0]) == 3 or c not in "'\"")
+                                             + t[0])
+TERM = st.one_of(LOCAL.map("ex:".__add__), STRING, STRING.flatmap(lambda s: LOCAL.map(lambda l: f"{s}^^ex:{l}")))
+CLAUSE = st.one_of(TERM.map("VALUES ?v {{ {} }}".format), TERM.map("BIND({} AS ?b)".format),
+                   st.text("#'\"\\ab", max_size=4).map(lambda t: "# " + t + "\n"))
+
+
+@settings(max_examples=250, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(before=st.lists(CLAUSE, max_size=3), after=st.lists(CLAUSE, max_size=2), tail=st.sampled_from(["", " # '", ' # "']))
+def test_service_after_escapes_strings_and_comments_never_connects(locked_server, counter, request,
+                                                                  before, after, tail):
+    service = f"SERVICE <http://127.0.0.1:{counter.port}/sparql> {{ ?a ?b ?c }}"
+    q = "PREFIX ex: <http://e/> SELECT * { " + " ".join(before + [service] + after) + " }" + tail
+    accepts = counter.accepts
+    r = ask(locked_server, q, request.node.name)
+    assert r.status_code == 400, (q, r.status_code, r.text[:300])
+    assert counter.accepts == accepts, (q, counter.request_lines[-3:])
 
 
 def test_allowed_service_gets_exactly_one_connection_and_others_none(allowing_server, counter, request):
