@@ -107,8 +107,7 @@ ARTICLE_EXPECTATIONS = [
     ("statement-russian-defence-ministry", IKG.Denial),
     ("attack-2020-02-27", IKG.AttackOnStateForces),
     ("russia", IKG.Backer),
-    ("attacks-in-de-escalation-zone", IKG.AttackByStateForces),
-    ("attacks-in-de-escalation-zone", IKG.AttackOnCivilians),
+    ("russian-airstrikes-2020", IKG.AttackByStateForces),
     ("ceasefire-violations", IKG.CeasefireViolation),
     ("claim-mod-russian-planes-did-not-strike", IKG.ContestedClaim),
 ]
@@ -118,6 +117,15 @@ ARTICLE_EXPECTATIONS = [
 def test_the_reasoner_classifies_the_articles_resources(reasoned_article, name, cls):
     assert IKR[name] in reasoned_article.individuals, f"ikr:{name} is not in the article"
     assert cls in reasoned_article.types[IKR[name]]
+
+
+def test_attacks_whose_perpetrators_only_daily_sabah_names_get_no_plain_perpetrator_class(reasoned_article):
+    """S17: "civilians have been killed in attacks by the regime and Russian forces" is Daily
+    Sabah's attribution (a claim), and the civilians were killed, not said to be targeted."""
+    zone = IKR["attacks-in-de-escalation-zone"]
+    assert not reasoned_article.types[zone] & {IKG.AttackByStateForces, IKG.AttackOnCivilians}
+    actors = {o for s, p, o in reasoned_article.relations if s == zone and p == SEM_HAS_ACTOR}
+    assert not actors & {IKR["russian-military"], IKR["syrian-government"], IKR["civilians-killed-since-2018"]}
 
 
 def test_russia_backs_the_syrian_government(reasoned_article):

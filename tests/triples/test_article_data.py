@@ -298,6 +298,60 @@ def test_contested_attack_has_no_plain_perpetrator_among_the_claimed_sides():
     assert g.value(attack, IKG.perpetrator) is None
 
 
+def test_who_carried_out_the_attacks_in_the_zone_is_daily_sabahs_claim():
+    """S17 names the regime and Russian forces with no source: Daily Sabah's word, as in S02.
+    The civilians were killed in the attacks; the article does not say they were the target."""
+    g = everything()
+    zone = IKR["attacks-in-de-escalation-zone"]
+    for prop in subproperties(g, SEM.hasActor):
+        assert g.value(zone, prop) is None, f"the zone attacks have a plain {prop}"
+    claims = [c for c in g.subjects(SCHEMA.about, zone) if g.value(c, IKG.claimant) == IKR["daily-sabah"]]
+    assert len(claims) == 1
+    roles = {(g.value(r, IKG.roleAgent), g.value(r, SEM.roleType), g.value(r, IKG.roleInEvent))
+             for r in g.objects(claims[0], IKG.claimedRole)}
+    assert roles == {(IKR["syrian-government"], ROLE.perpetrator, zone), (IKR["russian-military"], ROLE.perpetrator, zone)}
+    assert "more than 1,300" in str(g.value(claims[0], IKG.content))
+
+
+def test_stoltenbergs_claim_is_not_about_the_27_february_attack():
+    """He condemns "attacks ... in Idlib"; the article does not say they include the strike on
+    the Turkish troops, so no path of sub-events leads from his claimed roles to it."""
+    g = everything()
+    claim = IKR["claim-stoltenberg-regime-and-russia-attacks"]
+    events = {g.value(r, IKG.roleInEvent) for r in g.objects(claim, IKG.claimedRole)}
+    assert events == {IKR["attacks-condemned-by-stoltenberg"]}
+    containing = set(g.transitiveClosure(lambda e, _: g.subjects(SEM.hasSubEvent, e), IKR["attack-2020-02-27"]))
+    assert not events & (containing | {IKR["attack-2020-02-27"]})
+    assert (claim, IKG.inTensionWith, None) not in g and (None, IKG.inTensionWith, claim) not in g
+
+
+def test_the_order_the_article_gives_is_kept():
+    g = article()
+    def time_of(event: str) -> URIRef:
+        return g.value(IKR[event], SEM.hasTime)
+    after = [("statement-russian-defence-ministry", "attack-2020-02-27"),  # "after 33 ... were killed"
+             ("statement-kremlin", "statement-russian-defence-ministry"),  # "Later in the day"
+             ("phone-call-cavusoglu-stoltenberg", "attack-2020-02-27"),  # "following the attack"
+             ("condemnation-stoltenberg", "phone-call-cavusoglu-stoltenberg"),  # "later on Friday"
+             ("condemnation-stoltenberg", "attacks-condemned-by-stoltenberg")]
+    for later, earlier in after:
+        t1, t2 = time_of(later), time_of(earlier)
+        assert t1 is not None and t2 is not None and t1 != t2, (later, earlier)
+        assert (t1, TIME.after, t2) in g or (t2, TIME.before, t1) in g, f"{later} is not after {earlier}"
+
+
+def test_words_that_are_a_claims_evidence_are_no_plain_supports_evidence():
+    """"Moscow-backed" is Daily Sabah's framing (a claimed role): it cannot also be the evidence
+    for the plain fact that Russia backs the Syrian government."""
+    g = article()
+    claimed = {s for r in g.subjects(RDF.type, IKG.ClaimedRole) for s in g.objects(r, GAF.denotedBy)}
+    supports = list(g.subjects(RDF.type, IKG.Support))
+    assert supports
+    for support in supports:
+        spans = set(g.objects(support, GAF.denotedBy))
+        assert spans and not spans & claimed, f"{support} rests on a claim's words: {spans & claimed}"
+
+
 def test_denied_roles_are_never_plain_participants():
     g = everything()
     plain = subproperties(g, SEM.hasActor)
@@ -413,7 +467,7 @@ def test_meeting_is_late_thursday_and_its_hour_is_what_the_sources_said():
 
 # phrase -> (earliest begin, latest begin, latest end); None = no such bound
 TIME_PHRASES = {
-    "Later in the day": ("2020-02-28T00:00:00+03:00", None, "2020-02-28T23:59:59+03:00"),
+    "Later in the day": ("2020-02-27T00:00:00+03:00", None, "2020-02-28T23:59:59+03:00"),
     "Earlier this month": ("2020-02-01T00:00:00+03:00", None, "2020-02-28T00:00:00+03:00"),
     "since the start of the year": ("2020-01-01T00:00:00+03:00", "2020-01-31T23:59:59+03:00", None),
     "In September 2018": ("2018-09-01T00:00:00+03:00", None, "2018-09-30T23:59:59+03:00"),
