@@ -15,7 +15,11 @@ Limits, each answered with a message and the connection closed:
   pass; the body at most `max_body` bytes (413, sent before the body is read);
 - a request must arrive whole within `request_timeout` seconds of its first byte (408), and an
   idle kept-alive connection is closed after `idle_timeout` seconds;
-- malformed HTTP is a 400 (a method llhttp does not know, such as `get`, is a 405).
+- malformed HTTP is a 400 (a method llhttp does not know, such as `get`, is a 405), and so is
+  what RFC 9112 frames but this server does not serve: an HTTP/1.1 request without exactly one
+  Host, a version other than 1.0 and 1.1, a transfer coding other than chunked, a target that is
+  no URL (CONNECT, never proxied, is a 405). Requests that came whole before a malformed one are
+  answered first. A request that asks to upgrade (h2c) is answered over HTTP/1.1 and closed.
 
 Repeated requests: a view that marks its answer cacheable (cache.CACHEABLE in the environ: the
 /sparql results of the embedded store) has the whole answer kept in `response_cache`, keyed
@@ -60,6 +64,7 @@ CACHE_HIT_HEADER = "X-Idlib-Cache: hit\r\n"
 #: answer may depend on them (304 on If-None-Match) or belong to one client only
 _UNCACHED_IF = frozenset({b"if-none-match", b"if-modified-since", b"authorization", b"cookie", b"range"})
 _SEND_CHUNK = 256 * 1024
+_ALLOW = "GET, HEAD, POST, OPTIONS"
 _LINGER_SECONDS = 2.0
 _LINGER_BYTES = 4_000_000
 
@@ -76,7 +81,7 @@ class _Message:
     """One request as the parser delivers it (httptools calls the on_* methods)."""
 
     __slots__ = ("url", "headers", "chunks", "body", "body_size", "keep_alive", "method", "version",
-                 "too_large", "expect_continue", "content_length", "head_too_large")
+                 "too_large", "expect_continue", "content_length", "head_too_large", "hosts", "codings")
 
     def __init__(self) -> None:
         self.url = b""
@@ -91,6 +96,8 @@ class _Message:
         self.expect_continue = False
         self.content_length: int | None = None
         self.head_too_large = False
+        self.hosts = 0                     # Host header fields
+        self.codings: list[bytes] = []     # Transfer-Encoding, in order
 
 
 class _Parse:
@@ -134,7 +141,7 @@ class _Parse:
         self.in_head = False
         self.head_bytes = 0
         m.method = self.parser.get_method()
-        m.version = self.parser.get_http_version()
+        m.version = self.parser.get_http_version()  # before the headers: Expect depends on it
         # the head's size as sent, less optional whitespace: "METHOD url HTTP/1.1", "name:value",
         # each ended by CRLF, then an empty line (_serve counts the bytes of unfinished heads only)
         size = len(m.method) + len(m.url) + 14
@@ -147,7 +154,11 @@ class _Parse:
                 except ValueError:
                     pass  # llhttp has already refused it
             elif lname == b"expect" and value.strip().lower() == b"100-continue":
-                m.expect_continue = True
+                m.expect_continue = m.version == "1.1"  # never a 1xx to an HTTP/1.0 client
+            elif lname == b"host":
+                m.hosts += 1
+            elif lname == b"transfer-encoding":
+                m.codings += [c.strip().lower() for c in value.split(b",") if c.strip()]
         if size > self.max_head:
             m.head_too_large = True
         if m.content_length is not None and m.content_length > self.max_body:
@@ -271,20 +282,23 @@ class HTTPFront:
             if parse.current is None:
                 started = time.monotonic()
             upgrade = False
+            after = b""  # bytes past the head of a request that asks to upgrade: its body
+            broken: _Refusal | None = None  # answered after the complete requests before it
             try:
                 parse.parser.feed_data(data)
-            except httptools.HttpParserUpgrade:
+            except httptools.HttpParserUpgrade as e:
                 upgrade = True  # not supported: answer what was asked over HTTP/1.1, then close
+                after = data[e.args[0]:] if e.args else b""
             except httptools.HttpParserInvalidMethodError:
-                self._refuse(conn, _Refusal(
+                broken = _Refusal(
                     "405 Method Not Allowed",
                     "this server does not know that HTTP method (methods are case-sensitive); "
-                    "use GET, POST, HEAD or OPTIONS", (("Allow", "GET, HEAD, POST, OPTIONS"),)))
-                return
+                    "use GET, POST, HEAD or OPTIONS", (("Allow", _ALLOW),))
             except httptools.HttpParserError as e:
-                self._refuse(conn, _Refusal("400 Bad Request", f"malformed HTTP request: {e}"))
-                return
-            if parse.in_head:
+                broken = _Refusal("400 Bad Request", f"malformed HTTP request: {e}")
+            if broken is not None:
+                pass
+            elif parse.in_head:
                 parse.head_bytes += len(data)
                 if parse.head_bytes > self.max_head:
                     self._refuse(conn, self._head_too_large())
@@ -299,16 +313,25 @@ class HTTPFront:
                         f"the request's body, chunk framing and trailers are over "
                         f"{self.max_head + 2 * self.max_body:,} bytes: send a shorter query"))
                     return
+            answered = False
             while parse.done:
                 message = parse.done.popleft()
                 refusal = self._over_limits(message)
+                if refusal is None and upgrade and not parse.done:  # the request asking to upgrade
+                    refusal = self._read_upgrade_body(conn, message, after, started)
                 if refusal is not None:
                     self._refuse(conn, refusal)
                     return
-                if not self._respond(conn, addr, message) or upgrade:
+                if not self._respond(conn, addr, message) or (upgrade and not parse.done):
                     return
+                answered = True
+            if broken is not None:
+                self._refuse(conn, broken)
+                return
             if upgrade:
                 return
+            if answered and parse.current is not None:
+                started = time.monotonic()  # the next request's clock runs from when it is read
             pending = parse.headers_ready  # after the complete requests before it are answered
             if pending is not None:
                 refusal = self._over_limits(pending)
@@ -320,10 +343,58 @@ class HTTPFront:
                     conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def _over_limits(self, m: _Message) -> _Refusal | None:
+        """Why `m` is refused before the app sees it (RFC 9112 framing and this server's limits)."""
         if m.head_too_large:
             return self._head_too_large()
         if m.too_large:
             return self._too_large(m)
+        # 400 where RFC 9110/9112 suggest 505 and 501: the endpoint answers 5xx only when it fails
+        # (the query time limit), never to a client's request it cannot take
+        if m.version not in ("1.0", "1.1"):
+            return _Refusal("400 Bad Request",
+                            f"this server speaks HTTP/1.1 (and 1.0), not HTTP/{m.version}")
+        if m.hosts > 1 or (m.hosts == 0 and m.version == "1.1"):
+            return _Refusal("400 Bad Request", "an HTTP/1.1 request needs exactly one Host header "
+                                               f"(this one has {m.hosts})")
+        if any(c != b"chunked" for c in m.codings):
+            return _Refusal("400 Bad Request",
+                            "this server decodes no transfer coding but chunked; send the body as is")
+        if m.method == b"CONNECT":
+            return _Refusal("405 Method Not Allowed", "this server is no proxy: CONNECT is not served",
+                            (("Allow", _ALLOW),))
+        target = m.url
+        if target[:1] != b"/" and target != b"*":
+            try:
+                httptools.parse_url(target)
+            except httptools.HttpParserInvalidURLError:
+                return _Refusal("400 Bad Request", "the request target is not a URL: send a path such "
+                                                   "as /sparql?query=...")
+        return None
+
+    def _read_upgrade_body(self, conn: socket.socket, m: _Message, after: bytes,
+                           started: float) -> _Refusal | None:
+        """Read the body of a request that asks to upgrade (curl --http2 on http:// does): llhttp
+        ends such a request at its head, and this server never upgrades, so it answers over
+        HTTP/1.1 (RFC 9110 7.8: ignoring Upgrade is allowed) and closes the connection after."""
+        m.keep_alive = False
+        if m.codings:
+            return _Refusal("400 Bad Request", "a request that asks to upgrade the protocol must give "
+                                               "its body's length (Content-Length), not chunks")
+        need = m.content_length or 0
+        body = bytearray(after[:need])
+        while len(body) < need:
+            left = self.request_timeout - (time.monotonic() - started)
+            if left <= 0:
+                return self._timed_out()
+            conn.settimeout(left)
+            try:
+                data = conn.recv(65536)
+            except socket.timeout:
+                return self._timed_out()
+            if not data:
+                raise ConnectionResetError("the client closed the connection before the body arrived")
+            body += data[:need - len(body)]
+        m.body = bytes(body)
         return None
 
     def _timed_out(self) -> _Refusal:
@@ -345,9 +416,13 @@ class HTTPFront:
     def _environ(self, m: _Message, addr) -> dict:
         env = dict(self._base_environ)
         target = m.url
+        authority = None
         if target[:1] != b"/" and target != b"*":  # absolute form: http://host/path?query
             url = httptools.parse_url(target)
             path, query = url.path or b"/", url.query or b""
+            if url.host:
+                host = url.host.decode("latin-1")
+                authority = (f"[{host}]" if ":" in host else host) + (f":{url.port}" if url.port else "")
         else:
             path, _, query = target.partition(b"?")
         raw = target.decode("latin-1")
@@ -369,6 +444,8 @@ class HTTPFront:
                 key = "HTTP_" + key
             text = value.decode("latin-1")
             env[key] = env[key] + "," + text if key in env else text
+        if authority is not None:  # RFC 9112 3.2.2: the target's authority replaces Host
+            env["HTTP_HOST"] = authority
         env["CONTENT_LENGTH"] = str(len(m.body))
         env["wsgi.input"] = io.BytesIO(m.body)
         return env
@@ -389,8 +466,8 @@ class HTTPFront:
             lname = name.lower()
             if lname == b"accept":
                 accept = accept + b"," + value if accept else value
-            elif lname == b"content-type":
-                ctype = value
+            elif lname == b"content-type":  # joined as the app sees them
+                ctype = ctype + b"," + value if ctype else value
             elif lname in _UNCACHED_IF:
                 return None
         return (m.method, m.url, ctype, accept, m.body)
@@ -442,7 +519,8 @@ class HTTPFront:
             else:
                 complete = False
                 iterator = iter(result)
-            head_only = m.method == b"HEAD" or state["status"].startswith(_NO_BODY_STATUS)
+            no_body = state["status"].startswith(_NO_BODY_STATUS)
+            head_only = m.method == b"HEAD" or no_body
             keep = m.keep_alive
             length = None
             headers = []
@@ -451,6 +529,8 @@ class HTTPFront:
                 if lname in _HOP_BY_HOP:
                     continue
                 if lname == "content-length":
+                    if no_body:  # RFC 9110 8.6: none on 1xx and 204; on 304 only the 200's
+                        continue
                     length = value
                 headers.append(f"{name}: {value}\r\n")
             if not complete and not head_only:

@@ -707,3 +707,104 @@ def test_clearing_the_cache_sends_the_next_request_to_the_app(cached_front):
     cache.clear()  # what Runtime.apply_update does when the data changes
     after, _ = exchange(server, get("/cacheable"))
     assert after.json()["n"] == 2 and after.header("X-Idlib-Cache") is None
+
+
+# -- RFC 9110/9112 corners (found by a bug hunt against the running server) ------------------
+
+
+def test_a_request_that_asks_to_upgrade_is_answered_over_http11_with_its_body(server):
+    # curl --http2 on an http:// URL: llhttp ends such a request at its head; the body is read anyway
+    body = b"query=ASK+%7B%7D"
+    request = get("/sparql", "Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c",
+                  "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA", method="POST", body=body)
+    for split in (len(request), len(request) - len(body)):  # body with the head, or after it
+        with server.connect() as c:
+            c.sendall(request[:split])
+            time.sleep(0.05)
+            c.sendall(request[split:])
+            reader = Reader(c)
+            response = reader.response()
+            assert response.status == 200 and response.json()["body"] == body.decode()
+            assert response.header("Connection") == "close" and reader.closed()
+
+
+def test_pipelined_requests_before_a_malformed_one_are_answered_first(server):
+    response_bytes = get("/one") + get("/two") + b"BLAH\r\n\r\n"
+    with server.connect() as c:
+        c.sendall(response_bytes)
+        reader = Reader(c)
+        paths = [reader.response().json()["path"] for _ in range(2)]
+        assert paths == ["/one", "/two"]
+        assert reader.response().status == 405
+
+
+def test_the_next_pipelined_request_is_not_timed_out_for_the_time_the_previous_one_took(serve):
+    def slow_app(environ, start_response):
+        if environ["PATH_INFO"] == "/slow":
+            time.sleep(1.5)  # longer than the front's request_timeout (1 s)
+        return echo_app(environ, start_response)
+
+    server = serve(slow_app)
+    with server.connect() as c:
+        c.sendall(get("/slow") + get("/next")[:20])  # the next request's start, with the first
+        reader = Reader(c)
+        assert reader.response().json()["path"] == "/slow"
+        c.sendall(get("/next")[20:])
+        assert reader.response().json()["path"] == "/next"
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n", 405),
+    (b"GET http://[x/sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    (b"GET / HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 400),  # 505 and 501 in RFC 9110: no 5xx
+    (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\na\r\n0\r\n\r\n", 400),
+], ids=["connect", "target-no-url", "no-host", "two-hosts", "http2-line", "gzip-coding"])
+def test_requests_the_server_cannot_serve_get_an_answer_and_close(server, request_bytes, status, caplog):
+    response, closed = exchange(server, request_bytes, closed_within=3.0)
+    assert response.status == status and response.body.strip()
+    assert closed and server.calls == []
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_an_http10_request_without_host_is_served(server):
+    response, _ = exchange(server, b"GET /old HTTP/1.0\r\n\r\n")
+    assert response.status == 200 and response.json()["path"] == "/old"
+
+
+def test_an_absolute_form_target_names_the_host(server):
+    response, _ = exchange(server, b"GET http://good.example:9/x HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+    assert response.json()["headers"]["HTTP_HOST"] == "good.example:9"
+
+
+def test_http10_clients_get_no_100_continue(server, conn):
+    conn.sendall(b"POST /p HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+    conn.settimeout(0.5)
+    with pytest.raises(socket.timeout):
+        conn.recv(100)  # no interim answer: an HTTP/1.0 client would take it for the answer
+    conn.settimeout(CLIENT_TIMEOUT)
+    conn.sendall(b"data")
+    response = Reader(conn).response()
+    assert response.status == 200 and response.json()["body"] == "data"
+
+
+def test_304_and_204_answers_carry_no_content_length(serve):
+    def app(environ, start_response):
+        status = "304 Not Modified" if environ["PATH_INFO"] == "/same" else "204 No Content"
+        start_response(status, [("ETag", '"e"'), ("Content-Length", "0")])
+        return [b""]
+
+    server = serve(app)
+    for path in ("/same", "/none"):
+        response, _ = exchange(server, get(path))
+        assert response.status in (304, 204) and response.header("Content-Length") is None
+        assert response.header("ETag") == '"e"'
+
+
+def test_the_cache_keys_on_every_content_type_header_as_the_app_sees_them(cached_front):
+    server, _ = cached_front
+    once, _ = exchange(server, get("/cacheable", "Content-Type: application/sparql-query", method="POST", body=b"q"))
+    twice, _ = exchange(server, get("/cacheable", "Content-Type: text/plain", "Content-Type: application/sparql-query",
+                                    method="POST", body=b"q"))
+    assert once.json()["n"] == 1 and twice.json()["n"] == 2 and twice.header("X-Idlib-Cache") is None
