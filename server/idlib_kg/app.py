@@ -38,6 +38,7 @@ import time
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from idlib_kg.config import (Settings, add_data_options, default_workers, non_negative_float, non_negative_int,
                              port_number, positive_float, settings_from_args)
@@ -218,6 +219,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Flask:
 
     # /sparql's queries are answered below Flask (protocol.QueryEndpoint); the rest goes on
     app.wsgi_app = protocol.QueryEndpoint(app.wsgi_app, app.extensions["idlib_kg"])
+    if settings.trusted_proxies:
+        # behind a TLS proxy, the URLs the pages, the Service Description and VoID give are the
+        # proxy's (https, its host); only that many proxies' headers are believed, as werkzeug says
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
     return app
 
 
@@ -261,6 +267,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--update-token", metavar="TOKEN",
                    help="enable /update for clients sending `Authorization: Bearer TOKEN` "
                         "(or set IDLIB_KG_UPDATE_TOKEN)")
+    p.add_argument("--trusted-proxies", type=non_negative_int, metavar="N",
+                   help="behind N reverse proxies (a TLS proxy: 1), take the scheme, host, port, "
+                        "prefix and client address from their X-Forwarded-* headers (werkzeug "
+                        "ProxyFix); default 0: a server clients reach directly believes none")
     p.add_argument("--ui-endpoint", metavar="URL",
                    help="SPARQL endpoint the query page sends queries to (default: this server's /sparql)")
     b = p.add_argument_group(

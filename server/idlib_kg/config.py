@@ -45,6 +45,7 @@ class Settings:
     cache_bytes: int = 64_000_000           # ... and its total size in bytes of result bodies
     http_processes: int = 1                 # HTTP front processes (each with its own workers)
     ui_endpoint: str | None = None          # the query page's endpoint, if not our own /sparql
+    trusted_proxies: int = 0                # reverse proxies whose X-Forwarded-* headers count
     backend: str | None = None              # backend mode: queries go to this SPARQL store
     backend_user: str | None = None
     backend_password: str | None = None
@@ -150,7 +151,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "max_rows": "max_rows", "base_iri": "base_iri", "ui_endpoint": "ui_endpoint",
         "backend": "backend", "backend_user": "backend_user", "backend_auth": "backend_auth",
         "backend_union_default_graph": "backend_union_default_graph",
-        "http_processes": "http_processes", "optimize": "optimize",
+        "http_processes": "http_processes", "optimize": "optimize", "trusted_proxies": "trusted_proxies",
     }
     for arg, attr in mapping.items():
         value = getattr(args, arg, None)
