@@ -30,8 +30,9 @@ def error_answer(e: HTTPException, method: str, path: str, accept: MIMEAccept) -
         allowed = ", ".join(m for m in valid if m not in ("HEAD", "OPTIONS"))
         message = f"{method} is not allowed on {path}; use {allowed}"
         headers.append(("Allow", ", ".join(valid)))
-    if status == 401:
-        headers.append(("WWW-Authenticate", 'Bearer realm="idlib-kg"'))
+    if status == 401:  # RFC 6750 3: the scheme, and why a token sent was refused
+        error = getattr(e, "bearer_error", None)
+        headers.append(("WWW-Authenticate", 'Bearer realm="idlib-kg"' + (f', error="{error}"' if error else "")))
     if status == 503:
         headers.append(("Retry-After", "5"))
     content_type, body = _message_body(status, message, accept)

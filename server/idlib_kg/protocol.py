@@ -357,6 +357,12 @@ def cors(resp: Response) -> Response:
 
 # --------------------------------------------------------------------------- /update
 
+class InvalidToken(Unauthorized):
+    """A bearer token that is not the server's: 401 with error="invalid_token" (RFC 6750 3.1)."""
+
+    bearer_error = "invalid_token"
+
+
 @bp.route("/update", methods=["POST", "OPTIONS"])
 def update():
     if request.method == "OPTIONS":
@@ -373,7 +379,7 @@ def update():
     # with the token as UTF-8 (what clients send for a token beyond ASCII)
     sent = token.strip().encode("latin-1", "replace")
     if not hmac.compare_digest(sent, rt.settings.update_token.encode()):
-        raise Forbidden("the update token is wrong")
+        raise InvalidToken("the update token is wrong: send the token the server was started with")
     if request.mimetype in (SPARQL_UPDATE, FORM):
         _require_utf8(request.mimetype_params)
     params = query_string(request.environ)

@@ -30,8 +30,11 @@ def test_update_needs_the_token(writable):
     missing = post_update(writable, INSERT, token=None)
     assert missing.status_code == 401
     assert missing.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "error=" not in missing.headers["WWW-Authenticate"]
     wrong = post_update(writable, INSERT, token="nope")
-    assert wrong.status_code == 403
+    assert wrong.status_code == 401  # RFC 6750 3.1
+    assert wrong.headers["WWW-Authenticate"] == 'Bearer realm="idlib-kg", error="invalid_token"'
+    assert "token is wrong" in wrong.text
     assert requests.get(writable.endpoint, params=ASK_NEW).json()["boolean"] is False
 
 
