@@ -59,9 +59,18 @@ def test_an_airstrike_by_one_states_forces_on_anothers_and_on_villagers_is_class
     assert cls in reasoned_mini.types[MINI_NS.strike]
 
 
-def test_a_statement_that_generated_a_negative_claim_is_a_denial(reasoned_mini):
+def test_a_statement_that_denies_someone_a_role_is_a_denial(reasoned_mini):
     assert IKG.Denial in reasoned_mini.types[MINI_NS["statement-1"]]
     assert IKG.Denial not in reasoned_mini.types[MINI_NS["report-1"]]
+    # negated, but denying no one's part in an event (CAMEO 016 is "deny responsibility")
+    assert IKG.Denial not in reasoned_mini.types[MINI_NS["statement-2"]]
+
+
+def test_a_stance_value_of_the_wrong_dimension_is_inconsistent(ontology_and_schemes):
+    mini = parse(MINI)
+    mini.add((MINI_NS["claim-2"], IKG.certainty, IKG.Favourable))
+    with pytest.raises(reasoning.ReasoningError, match="inconsistent"):
+        reasoning.run_hermit(ontology_and_schemes, mini)
 
 
 def test_a_supporter_is_a_backer_and_backs_the_supported_side(reasoned_mini):

@@ -61,6 +61,30 @@ ikr:tenure-bare a ikg:Tenure ; rdfs:label "tenure"@en .
 ikr:deal a ikg:Agreement ; rdfs:label "deal"@en ; ikg:party ikr:land-a .
 ikr:friendly-fire a ikg:Attack ; rdfs:label "friendly fire"@en ; ikg:perpetrator ikr:army-a ; ikg:target ikr:unit-a .
 
+ikr:claim-wrong-dimensions a ikg:Claim ; rdfs:label "stance values mixed up"@en ; ikg:claimant ikr:land-a ;
+    ikg:polarity ikg:Positive ; ikg:certainty ikg:Favourable ; ikg:sentiment ikg:Negative ;
+    prov:wasGeneratedBy ikr:act ; gaf:denotedBy <https://w3id.org/idlib-kg/id/broken/text#char=0,5> .
+ikr:claim-not-the-speaker a ikg:Claim ; rdfs:label "said by land A, claimed by army A"@en ; ikg:claimant ikr:army-a ;
+    ikg:polarity ikg:Positive ; prov:wasGeneratedBy ikr:act ; gaf:denotedBy <https://w3id.org/idlib-kg/id/broken/text#char=0,5> .
+ikr:strike-b a ikg:Attack ; rdfs:label "strike B"@en ; sem:hasTime ikr:time-ok ; ikg:perpetrator ikr:army-a ;
+    sem:eventType <https://w3id.org/idlib-kg/scheme/cameo/195> .
+ikr:claim-denied-yet-plain a ikg:Claim ; rdfs:label "army A did not strike"@en ; ikg:claimant ikr:land-a ;
+    ikg:polarity ikg:Negative ; prov:wasGeneratedBy ikr:act ; ikg:claimedRole ikr:role-denied ;
+    gaf:denotedBy <https://w3id.org/idlib-kg/id/broken/text#char=0,5> .
+ikr:role-denied a ikg:ClaimedRole ; rdfs:label "army A as perpetrator of strike B"@en ; ikg:roleAgent ikr:army-a ;
+    ikg:roleInEvent ikr:strike-b ; sem:roleType role:perpetrator .
+ikr:role-typed-as-event a ikg:ClaimedRole ; rdfs:label "a role typed with a CAMEO code"@en ; ikg:roleAgent ikr:land-a ;
+    ikg:roleInEvent ikr:strike-b ; sem:roleType <https://w3id.org/idlib-kg/scheme/cameo/195> .
+ikr:strike-odd-type a ikg:Attack ; rdfs:label "strike with a made-up code"@en ; sem:hasTime ikr:time-ok ;
+    sem:eventType <https://w3id.org/idlib-kg/scheme/cameo/999> .
+ikr:count-exact-off a ikg:QualifiedCount ; rdfs:label "33, said to be 50"@en ; ikg:statedFigure "33" ;
+    ikg:hasQualifier ikg:Exactly ; ikg:statedValue 50 ; ikg:lowerBound 33 ; ikg:upperBound 33 .
+ikr:count-more-than-low a ikg:QualifiedCount ; rdfs:label "more than 1,300"@en ; ikg:statedFigure "more than 1,300" ;
+    ikg:hasQualifier ikg:MoreThan ; ikg:statedValue 1300 ; ikg:lowerBound 1000 .
+ikr:time-late-begin a ikg:TimeExpression ; rdfs:label "Friday morning"@en ; ikg:timePhrase "Friday morning" ;
+    sem:hasLatestBeginTimeStamp "2020-02-28T12:00:00+03:00"^^xsd:dateTime ;
+    sem:hasLatestEndTimeStamp "2020-02-28T06:00:00+03:00"^^xsd:dateTime .
+
 <https://w3id.org/idlib-kg/id/broken/text#char=9,3> nif:beginIndex 9 ; nif:endIndex "3"^^xsd:nonNegativeInteger .
 <https://w3id.org/idlib-kg/id/broken/text#char=1,4> nif:beginIndex "1"^^xsd:nonNegativeInteger ;
     nif:endIndex "6"^^xsd:nonNegativeInteger ; nif:anchorOf "abc" .
@@ -92,6 +116,15 @@ EXPECTED = [
     ("deal", "at least two ikg:party"),
     ("friendly-fire", "An attack needs sem:hasTime"),
     ("friendly-fire", "forces of the same state"),
+    ("claim-wrong-dimensions", "at most one ikg:certainty: ikg:Certain, ikg:Probable or ikg:Possible"),
+    ("claim-wrong-dimensions", "ikg:sentiment is ikg:Favourable or ikg:Unfavourable"),
+    ("claim-not-the-speaker", "is not the speaker of"),
+    ("claim-denied-yet-plain", "a denied role is never a plain participant"),
+    ("role-typed-as-event", "not an event type"),
+    ("strike-odd-type", "is not a concept of the CAMEO or ACLED scheme"),
+    ("count-exact-off", "The bounds disagree with the qualifier"),
+    ("count-more-than-low", "The bounds disagree with the qualifier"),
+    ("time-late-begin", "The latest begin of this time is after its latest end"),
     ("text#char=9,3", "nif:beginIndex must be smaller than its nif:endIndex"),
     ("text#char=9,3", "exactly one nif:beginIndex, an xsd:nonNegativeInteger"),
     ("text#char=9,3", "A text span needs nif:anchorOf"),
