@@ -42,7 +42,6 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SEM = "http://semanticweb.cs.vu.nl/2009/11/sem/"
 PROV = "http://www.w3.org/ns/prov#"
-TIME = "http://www.w3.org/2006/time#"
 GEO = "http://www.opengis.net/ont/geosparql#"
 NIF = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"
 GAF = "http://groundedannotationframework.org/gaf#"
@@ -208,7 +207,7 @@ class _Report:
         w.t(t, RDF_TYPE, iri(IKG + "TimeExpression"))
         w.t(t, RDFS + "label", en(f"{phrase} ({day.isoformat()})"))
         w.t(t, IKG + "timePhrase", lit(phrase))
-        w.t(t, TIME + "inXSDDate", typed(day.isoformat(), "date"))
+        w.t(t, IKG + "calendarDate", typed(day.isoformat(), "date"))
         w.t(t, SEM + "hasEarliestBeginTimeStamp", typed(f"{day.isoformat()}T00:00:00{TZ}", "dateTime"))
         end = day + dt.timedelta(days=nights)
         w.t(t, SEM + "hasLatestEndTimeStamp", typed(f"{end.isoformat()}T23:59:59{TZ}", "dateTime"))

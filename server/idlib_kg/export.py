@@ -93,7 +93,7 @@ def serialize_dataset(data: Dataset, fmt: str) -> bytes:
 # --------------------------------------------------------------------------- QuickStatements
 
 WD = "http://www.wikidata.org/entity/"
-IKG, SEM, TIME, SCHEMA = (NAMESPACES[p] for p in ("ikg", "sem", "time", "schema"))
+IKG, SEM, SCHEMA = (NAMESPACES[p] for p in ("ikg", "sem", "schema"))
 ARTICLE = "https://w3id.org/idlib-kg/id/article"
 
 # Our event classes -> verified Wikidata classes (rows marked verified in the reconciliation
@@ -162,10 +162,10 @@ def _event_date(f: _Facts, event: str) -> str | None:
     """The event's date (QuickStatements time), from its time expression, at the precision known."""
     times = f.values(event, SEM + "hasTime") + f.values(event, IKG + "agreedOn")
     for t in times:
-        d = f.first(t.value, TIME + "inXSDDate")
+        d = f.first(t.value, IKG + "calendarDate")
         if d is not None:
             return _qs_time(d.value, 11)
-        ym = f.first(t.value, TIME + "inXSDgYearMonth")
+        ym = f.first(t.value, IKG + "calendarMonth")
         if ym is not None:
             return _qs_time(ym.value, 10)
         b = f.first(t.value, SEM + "hasEarliestBeginTimeStamp")

@@ -54,7 +54,7 @@ ikr:time-not-a-date a ikg:TimeExpression ; rdfs:label "last Thursday"@en ; ikg:t
 ikr:time-plain-string a ikg:TimeExpression ; rdfs:label "Friday"@en ; ikg:timePhrase "Friday" ;
     sem:hasLatestEndTimeStamp "2020-02-28" .
 ikr:time-unresolved a ikg:TimeExpression ; rdfs:label "some day"@en ; ikg:timePhrase "some day" .
-ikr:time-no-phrase a ikg:TimeExpression ; rdfs:label "no phrase"@en ; time:inXSDDate "2020-02-28"^^xsd:date .
+ikr:time-no-phrase a ikg:TimeExpression ; rdfs:label "no phrase"@en ; ikg:calendarDate "2020-02-28"^^xsd:date .
 
 ikr:role-bare a ikg:ClaimedRole ; rdfs:label "role"@en ; ikg:roleAgent ikr:land-a , ikr:army-a .
 ikr:tenure-bare a ikg:Tenure ; rdfs:label "tenure"@en .
@@ -81,6 +81,10 @@ ikr:count-exact-off a ikg:QualifiedCount ; rdfs:label "33, said to be 50"@en ; i
     ikg:hasQualifier ikg:Exactly ; ikg:statedValue 50 ; ikg:lowerBound 33 ; ikg:upperBound 33 .
 ikr:count-more-than-low a ikg:QualifiedCount ; rdfs:label "more than 1,300"@en ; ikg:statedFigure "more than 1,300" ;
     ikg:hasQualifier ikg:MoreThan ; ikg:statedValue 1300 ; ikg:lowerBound 1000 .
+ikr:time-owl-time-date a ikg:TimeExpression ; rdfs:label "Friday"@en ; ikg:timePhrase "Friday" ;
+    <http://www.w3.org/2006/time#inXSDDate> "2020-02-28"^^xsd:date .
+ikr:instant-untyped <http://www.w3.org/2006/time#inXSDDateTimeStamp> "2020-02-27T21:30:00+03:00"^^xsd:dateTimeStamp ;
+    rdfs:label "an instant not typed as one"@en .
 ikr:time-late-begin a ikg:TimeExpression ; rdfs:label "Friday morning"@en ; ikg:timePhrase "Friday morning" ;
     sem:hasLatestBeginTimeStamp "2020-02-28T12:00:00+03:00"^^xsd:dateTime ;
     sem:hasLatestEndTimeStamp "2020-02-28T06:00:00+03:00"^^xsd:dateTime .
@@ -125,6 +129,8 @@ EXPECTED = [
     ("count-exact-off", "The bounds disagree with the qualifier"),
     ("count-more-than-low", "The bounds disagree with the qualifier"),
     ("time-late-begin", "The latest begin of this time is after its latest end"),
+    ("time-owl-time-date", "time:inXSDDate is for a time:Instant"),
+    ("instant-untyped", "is a time:Instant (OWL-Time's domain): type it so"),
     ("text#char=9,3", "nif:beginIndex must be smaller than its nif:endIndex"),
     ("text#char=9,3", "exactly one nif:beginIndex, an xsd:nonNegativeInteger"),
     ("text#char=9,3", "A text span needs nif:anchorOf"),

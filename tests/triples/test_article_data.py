@@ -439,7 +439,7 @@ def stamp(g: Graph, t: URIRef, prop: URIRef) -> str | None:
 def test_thursday_night_is_27_february_2020():
     g = article()
     t = time_expression(g, "Thursday night")
-    assert g.value(t, TIME.inXSDDate) == Literal("2020-02-27", datatype=XSD.date)
+    assert g.value(t, IKG.calendarDate) == Literal("2020-02-27", datatype=XSD.date)
     assert g.value(IKR["attack-2020-02-27"], SEM.hasTime) == t
 
 
