@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import socket
 import sys
 import threading
@@ -65,6 +66,8 @@ CACHE_HIT_HEADER = "X-Idlib-Cache: hit\r\n"
 _UNCACHED_IF = frozenset({b"if-none-match", b"if-modified-since", b"authorization", b"cookie", b"range"})
 _SEND_CHUNK = 256 * 1024
 _ALLOW = "GET, HEAD, POST, OPTIONS"
+#: a Host value: uri-host [ ":" port ] of RFC 3986 (an IP literal, or a reg-name or IPv4 address)
+_HOST = re.compile(rb"(?:\[[0-9A-Fa-f:.]+(?:%25[\w.~-]+)?\]|[\w.~!$&'()*+,;=%-]*)(?::[0-9]*)?")
 _LINGER_SECONDS = 2.0
 _LINGER_BYTES = 4_000_000
 
@@ -178,7 +181,8 @@ class _Parse:
     def on_message_complete(self) -> None:
         m = self.current
         assert m is not None
-        m.keep_alive = self.parser.should_keep_alive()
+        # RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing: close after it
+        m.keep_alive = self.parser.should_keep_alive() and not (m.version == "1.0" and m.codings)
         m.body = b"".join(m.chunks)
         m.chunks = []
         self.done.append(m)
@@ -318,11 +322,13 @@ class HTTPFront:
                 message = parse.done.popleft()
                 refusal = self._over_limits(message)
                 if refusal is None and upgrade and not parse.done:  # the request asking to upgrade
-                    refusal = self._read_upgrade_body(conn, message, after, started)
+                    refusal = self._read_upgrade_body(conn, message, after,
+                                                      time.monotonic() if answered else started)
                 if refusal is not None:
                     self._refuse(conn, refusal)
                     return
                 if not self._respond(conn, addr, message) or (upgrade and not parse.done):
+                    self._close_gently(conn)  # the client may have sent more: a staged close
                     return
                 answered = True
             if broken is not None:
@@ -354,8 +360,11 @@ class HTTPFront:
             return _Refusal("400 Bad Request",
                             f"this server speaks HTTP/1.1 (and 1.0), not HTTP/{m.version}")
         if m.hosts > 1 or (m.hosts == 0 and m.version == "1.1"):
-            return _Refusal("400 Bad Request", "an HTTP/1.1 request needs exactly one Host header "
-                                               f"(this one has {m.hosts})")
+            return _Refusal("400 Bad Request", "a request needs exactly one Host header (HTTP/1.1 "
+                                               f"always; this one has {m.hosts})")
+        host = next((v for n, v in m.headers if n.lower() == b"host"), b"")
+        if not _HOST.fullmatch(host.strip()):
+            return _Refusal("400 Bad Request", "the Host header is no host[:port] (RFC 9112 3.2)")
         if any(c != b"chunked" for c in m.codings):
             return _Refusal("400 Bad Request",
                             "this server decodes no transfer coding but chunked; send the body as is")
@@ -382,6 +391,8 @@ class HTTPFront:
                                                "its body's length (Content-Length), not chunks")
         need = m.content_length or 0
         body = bytearray(after[:need])
+        if len(body) < need and m.expect_continue:
+            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         while len(body) < need:
             left = self.request_timeout - (time.monotonic() - started)
             if left <= 0:
@@ -587,9 +598,7 @@ class HTTPFront:
     def _refuse(self, conn: socket.socket, refusal: _Refusal) -> None:
         """Answer before (or instead of) the app, close, and let the client read the answer.
 
-        The connection is half-closed and what the client still sends is read and dropped for
-        a moment (bounded in time and bytes): closing with unread data would reset the
-        connection and could destroy the answer before the client reads it.
+        The connection is then closed gently (_close_gently).
         """
         log.info("refused a request: %s (%s)", refusal.status, refusal.message)
         text = (refusal.message.rstrip() + "\n").encode("utf-8")
@@ -599,6 +608,16 @@ class HTTPFront:
                 f"{self.refusal_headers}{extra}Connection: close\r\n\r\n").encode("latin-1")
         try:
             conn.sendall(head + text)
+        except OSError:
+            return
+        self._close_gently(conn)
+
+    @staticmethod
+    def _close_gently(conn: socket.socket) -> None:
+        """Half-close, then read and drop what the client still sends for a moment (bounded in
+        time and bytes): closing with unread data would reset the connection and could destroy
+        the answer before the client reads it (RFC 9112 9.6, a staged close)."""
+        try:
             conn.shutdown(socket.SHUT_WR)
             deadline = time.monotonic() + _LINGER_SECONDS
             drained = 0

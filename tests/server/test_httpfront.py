@@ -808,3 +808,67 @@ def test_the_cache_keys_on_every_content_type_header_as_the_app_sees_them(cached
     twice, _ = exchange(server, get("/cacheable", "Content-Type: text/plain", "Content-Type: application/sparql-query",
                                     method="POST", body=b"q"))
     assert once.json()["n"] == 1 and twice.json()["n"] == 2 and twice.header("X-Idlib-Cache") is None
+
+
+UPGRADE = ("Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA")
+
+
+def test_an_upgrade_request_that_expects_100_continue_gets_it(server, conn):
+    conn.sendall(get("/up", *UPGRADE, "Expect: 100-continue", "Content-Length: 5", method="POST"))
+    reader = Reader(conn)
+    status, reason, _ = reader.head()
+    assert (status, reason) == (100, "Continue")
+    conn.sendall(b"hello")
+    assert reader.response().json()["body"] == "hello"
+
+
+def test_a_pipelined_upgrade_request_is_not_timed_out_for_the_time_the_previous_one_took(serve):
+    def slow_app(environ, start_response):
+        if environ["PATH_INFO"] == "/slow":
+            time.sleep(1.5)  # longer than request_timeout (1 s)
+        return echo_app(environ, start_response)
+
+    server = serve(slow_app)
+    with server.connect() as c:
+        upgrade = get("/up", *UPGRADE, method="POST", body=b"hello")
+        c.sendall(get("/slow") + upgrade[:-3])
+        reader = Reader(c)
+        assert reader.response().json()["path"] == "/slow"
+        c.sendall(upgrade[-3:])
+        assert reader.response().json()["body"] == "hello"
+
+
+def test_an_http10_request_with_transfer_encoding_is_answered_then_the_connection_closed(server):
+    request = b"POST /a HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+    response, closed = exchange(server, request + get("/second", version="1.0"), closed_within=3.0)
+    assert response.json()["body"] == "hello" and response.header("Connection") == "close"
+    assert closed and server.calls == ["/a"]  # RFC 9112 6.1: the framing is faulty, nothing after it is read
+
+
+@pytest.mark.parametrize("host", ["a b/c@d", "x/y", "h:port"])
+def test_a_host_header_that_is_no_host_name_gets_400(server, host):
+    response, _ = exchange(server, f"GET /a HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    assert response.status == 400 and b"Host" in response.body and server.calls == []
+
+
+@pytest.mark.parametrize("host", ["example.org", "127.0.0.1:8000", "[::1]:80", "", "xn--bcher-kva.example"])
+def test_host_names_and_addresses_are_accepted(server, host):
+    response, _ = exchange(server, f"GET /a HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    assert response.status == 200
+
+
+def test_a_connection_the_server_closes_after_an_answer_is_closed_without_a_reset(serve):
+    def slow_app(environ, start_response):
+        time.sleep(0.3)
+        return echo_app(environ, start_response)
+
+    server = serve(slow_app)
+    with server.connect() as c:
+        c.sendall(get("/up", *UPGRADE))
+        time.sleep(0.1)
+        c.sendall(get("/next"))  # pipelined by a client that may: the server closes after /up
+        reader = Reader(c)
+        response = reader.response()
+        assert response.json()["path"] == "/up" and response.header("Connection") == "close"
+        assert reader.to_eof() == b""  # a reset would raise ConnectionResetError here
+    assert server.calls == ["/up"]
