@@ -332,12 +332,17 @@ def test_the_order_the_article_gives_is_kept():
     after = [("statement-russian-defence-ministry", "attack-2020-02-27"),  # "after 33 ... were killed"
              ("statement-kremlin", "statement-russian-defence-ministry"),  # "Later in the day"
              ("phone-call-cavusoglu-stoltenberg", "attack-2020-02-27"),  # "following the attack"
-             ("condemnation-stoltenberg", "phone-call-cavusoglu-stoltenberg"),  # "later on Friday"
-             ("condemnation-stoltenberg", "attacks-condemned-by-stoltenberg")]
+             ("condemnation-stoltenberg", "phone-call-cavusoglu-stoltenberg")]  # "later on Friday"
     for later, earlier in after:
         t1, t2 = time_of(later), time_of(earlier)
         assert t1 is not None and t2 is not None and t1 != t2, (later, earlier)
         assert (t1, TIME.after, t2) in g or (t2, TIME.before, t1) in g, f"{later} is not after {earlier}"
+    # "Later in the day" is later than the ministry's statement only: its time is no one else's
+    for event in ("statement-russian-defence-ministry", "phone-call-cavusoglu-stoltenberg"):
+        assert set(g.subjects(SEM.hasTime, time_of(event))) == {IKR[event]}, event
+    # the attacks Stoltenberg condemns go on at his statement: he calls for them to halt
+    attacks = time_of("attacks-condemned-by-stoltenberg")
+    assert not set(g.objects(attacks, TIME.before)) and g.value(attacks, SEM.hasLatestEndTimeStamp) is None
 
 
 def test_words_that_are_a_claims_evidence_are_no_plain_supports_evidence():
