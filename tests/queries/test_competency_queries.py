@@ -183,10 +183,10 @@ EXPECTED: dict[str, Expect | bool] = {
         ('speakerLabel', 'condemnedLabel', 'timePhrase', 'cameo', 'content'),
         ordered=False,
         rows=[
-            ('Turkey', 'Russia', 'Earlier this month', '111', 'Ankara was determined not to roll back on the Sochi deal'),
-            ('Turkey', 'Russia', 'Earlier this month', '111', "Russia's policy of seeking to take control over the territory around Idlib, taking little consideration of the lives of local residents"),
-            ('Turkey', 'Russia', 'Earlier this month', '111', 'would take the necessary steps to end the Assad regime’s aggression'),
             ('Jens Stoltenberg', 'Attacks in Idlib that Stoltenberg condemns', 'later on Friday', '111', 'attacks carried out by the Syrian regime and its backer Russia in Idlib'),
+            ('Turkey', "Russia's policy around Idlib, as Turkey condemned it", 'Earlier this month', '111', "Russia's policy of seeking to take control over the territory around Idlib, taking little consideration of the lives of local residents"),
+            ('Turkey', "Russia's policy around Idlib, as Turkey condemned it", 'Earlier this month', '111', 'Ankara was determined not to roll back on the Sochi deal'),
+            ('Turkey', "Russia's policy around Idlib, as Turkey condemned it", 'Earlier this month', '111', 'would take the necessary steps to end the Assad regime’s aggression'),
         ],
     ),
     '11-claims-in-tension.rq': Expect(
@@ -304,7 +304,7 @@ COVERAGE = {
     ],
     (827, 1142): [
         'claim-turkey-end-aggression', 'claim-turkey-russian-policy',
-        'claim-turkey-sochi-commitment', 'condemnation-turkey-russia', 'local-residents',
+        'claim-turkey-sochi-commitment', 'condemnation-turkey-russia', 'local-residents', 'russian-policy-around-idlib',
         'sochi-agreement', 'territory-around-idlib', 'time-earlier-this-month', 'turkey',
     ],
     (1144, 1311): [

@@ -553,3 +553,14 @@ def test_unverifiable_entities_carry_no_guessed_identifier():
                  "attack-2020-02-27", "sochi-agreement"):
         assert g.value(IKR[name], OWL.sameAs) is None, name
         assert g.value(IKR[name], IKG.awaitingReconciliation) == Literal(True), name
+
+
+def test_turkey_condemned_russias_policy_which_is_turkeys_description():
+    """S06: "Turkey condemned Russia's policy of seeking to take control over the territory around
+    Idlib": the condemnation is of the policy; that Russia pursues it is Turkey's claim."""
+    g = everything()
+    policy = g.value(IKR["condemnation-turkey-russia"], IKG.condemns)
+    assert policy == IKR["russian-policy-around-idlib"] and (policy, RDF.type, PROV.Plan) in g
+    assert g.value(policy, PROV.wasAttributedTo) is None
+    assert not [o for o in g.objects(policy, None) if o == IKR.russia], "the policy is attributed as plain fact"
+    assert (IKR["claim-turkey-russian-policy"], SCHEMA.about, policy) in g
