@@ -327,7 +327,7 @@ COVERAGE = {
         'turkish-ministers-and-officials',
     ],
     (1779, 1997): [
-        'aleppo-countryside', 'aleppo-governorate', 'idlib', 'idlib-opposition-stronghold',
+        'aleppo-countryside', 'aleppo-governorate', 'idlib', 'idlib-opposition-stronghold', 'parts-of-idlib-fought-over',
         'regime-offensive-2020', 'russian-airstrikes-2020', 'support-russia-regime', 'support-russia-regime-offensive',
         'syria', 'syrian-opposition', 'syrian-regime-forces', 'time-since-start-of-year',
     ],

@@ -40,6 +40,7 @@ NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#
 GAF = Namespace("http://groundedannotationframework.org/gaf#")
 TIME = Namespace("http://www.w3.org/2006/time#")
 SCHEMA = Namespace("https://schema.org/")
+GEO = Namespace("http://www.opengis.net/ont/geosparql#")
 ROLE = Namespace("https://w3id.org/idlib-kg/scheme/role/")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # open namespace: rdflib's closed XSD warns under pytest
 WD = "http://www.wikidata.org/entity/"
@@ -564,3 +565,12 @@ def test_turkey_condemned_russias_policy_which_is_turkeys_description():
     assert g.value(policy, PROV.wasAttributedTo) is None
     assert not [o for o in g.objects(policy, None) if o == IKR.russia], "the policy is attributed as plain fact"
     assert (IKR["claim-turkey-russian-policy"], SCHEMA.about, policy) in g
+
+
+def test_the_offensive_is_fought_over_parts_of_idlib_which_neighbours_aleppo():
+    """S11: "to recapture the Aleppo countryside and parts of neighboring Idlib"."""
+    g = everything()
+    places = set(g.objects(IKR["regime-offensive-2020"], SEM.hasPlace))
+    assert places == {IKR["aleppo-countryside"], IKR["parts-of-idlib-fought-over"]}
+    assert (IKR["parts-of-idlib-fought-over"], GEO.sfWithin, IKR.idlib) in g
+    assert (IKR.idlib, GEO.sfTouches, IKR["aleppo-governorate"]) in g
