@@ -66,6 +66,7 @@ CACHE_HIT_HEADER = "X-Idlib-Cache: hit\r\n"
 _UNCACHED_IF = frozenset({b"if-none-match", b"if-modified-since", b"authorization", b"cookie", b"range"})
 _SEND_CHUNK = 256 * 1024
 _ALLOW = "GET, HEAD, POST, OPTIONS"
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 #: a Host value: uri-host [ ":" port ] of RFC 3986 (an IP literal, or a reg-name or IPv4 address)
 _HOST = re.compile(rb"(?:\[[0-9A-Fa-f:.]+(?:%25[\w.~-]+)?\]|[\w.~!$&'()*+,;=%-]*)(?::[0-9]*)?")
 _LINGER_SECONDS = 2.0
@@ -99,7 +100,7 @@ class _Message:
         self.expect_continue = False
         self.content_length: int | None = None
         self.head_too_large = False
-        self.hosts = 0                     # Host header fields
+        self.hosts: list[bytes] = []       # Host header values
         self.codings: list[bytes] = []     # Transfer-Encoding, in order
 
 
@@ -159,7 +160,7 @@ class _Parse:
             elif lname == b"expect" and value.strip().lower() == b"100-continue":
                 m.expect_continue = m.version == "1.1"  # never a 1xx to an HTTP/1.0 client
             elif lname == b"host":
-                m.hosts += 1
+                m.hosts.append(value.strip())
             elif lname == b"transfer-encoding":
                 m.codings += [c.strip().lower() for c in value.split(b",") if c.strip()]
         if size > self.max_head:
@@ -300,14 +301,12 @@ class HTTPFront:
                     "use GET, POST, HEAD or OPTIONS", (("Allow", _ALLOW),))
             except httptools.HttpParserError as e:
                 broken = _Refusal("400 Bad Request", f"malformed HTTP request: {e}")
-            if broken is not None:
-                pass
-            elif parse.in_head:
+            if broken is None and parse.in_head:
                 parse.head_bytes += len(data)
                 if parse.head_bytes > self.max_head:
                     self._refuse(conn, self._head_too_large())
                     return
-            elif parse.current is not None:
+            elif broken is None and parse.current is not None:
                 # body, chunk framing and trailers on the wire: bounded even while a trailer
                 # is still arriving (llhttp holds a header value until it ends)
                 parse.wire_bytes += len(data)
@@ -346,7 +345,7 @@ class HTTPFront:
                     return
                 if pending.expect_continue:
                     pending.expect_continue = False
-                    conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    conn.sendall(_CONTINUE)
 
     def _over_limits(self, m: _Message) -> _Refusal | None:
         """Why `m` is refused before the app sees it (RFC 9112 framing and this server's limits)."""
@@ -359,11 +358,10 @@ class HTTPFront:
         if m.version not in ("1.0", "1.1"):
             return _Refusal("400 Bad Request",
                             f"this server speaks HTTP/1.1 (and 1.0), not HTTP/{m.version}")
-        if m.hosts > 1 or (m.hosts == 0 and m.version == "1.1"):
+        if len(m.hosts) > 1 or (not m.hosts and m.version == "1.1"):
             return _Refusal("400 Bad Request", "a request needs exactly one Host header (HTTP/1.1 "
-                                               f"always; this one has {m.hosts})")
-        host = next((v for n, v in m.headers if n.lower() == b"host"), b"")
-        if not _HOST.fullmatch(host.strip()):
+                                               f"always; this one has {len(m.hosts)})")
+        if m.hosts and not _HOST.fullmatch(m.hosts[0]):
             return _Refusal("400 Bad Request", "the Host header is no host[:port] (RFC 9112 3.2)")
         if any(c != b"chunked" for c in m.codings):
             return _Refusal("400 Bad Request",
@@ -392,7 +390,7 @@ class HTTPFront:
         need = m.content_length or 0
         body = bytearray(after[:need])
         if len(body) < need and m.expect_continue:
-            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            conn.sendall(_CONTINUE)
         while len(body) < need:
             left = self.request_timeout - (time.monotonic() - started)
             if left <= 0:

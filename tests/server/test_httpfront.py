@@ -49,6 +49,15 @@ def echo_app(environ, start_response):
     return [out]
 
 
+def slow_echo_app(seconds: float, path: str | None = None):
+    """echo_app, answering `path` (every path when None) only after `seconds`."""
+    def app(environ, start_response):
+        if path is None or environ["PATH_INFO"] == path:
+            time.sleep(seconds)
+        return echo_app(environ, start_response)
+    return app
+
+
 @dataclass
 class Running:
     front: HTTPFront
@@ -739,12 +748,7 @@ def test_pipelined_requests_before_a_malformed_one_are_answered_first(server):
 
 
 def test_the_next_pipelined_request_is_not_timed_out_for_the_time_the_previous_one_took(serve):
-    def slow_app(environ, start_response):
-        if environ["PATH_INFO"] == "/slow":
-            time.sleep(1.5)  # longer than the front's request_timeout (1 s)
-        return echo_app(environ, start_response)
-
-    server = serve(slow_app)
+    server = serve(slow_echo_app(1.5, "/slow"))  # longer than the front's request_timeout (1 s)
     with server.connect() as c:
         c.sendall(get("/slow") + get("/next")[:20])  # the next request's start, with the first
         reader = Reader(c)
@@ -823,12 +827,7 @@ def test_an_upgrade_request_that_expects_100_continue_gets_it(server, conn):
 
 
 def test_a_pipelined_upgrade_request_is_not_timed_out_for_the_time_the_previous_one_took(serve):
-    def slow_app(environ, start_response):
-        if environ["PATH_INFO"] == "/slow":
-            time.sleep(1.5)  # longer than request_timeout (1 s)
-        return echo_app(environ, start_response)
-
-    server = serve(slow_app)
+    server = serve(slow_echo_app(1.5, "/slow"))  # longer than the front's request_timeout (1 s)
     with server.connect() as c:
         upgrade = get("/up", *UPGRADE, method="POST", body=b"hello")
         c.sendall(get("/slow") + upgrade[:-3])
@@ -858,11 +857,7 @@ def test_host_names_and_addresses_are_accepted(server, host):
 
 
 def test_a_connection_the_server_closes_after_an_answer_is_closed_without_a_reset(serve):
-    def slow_app(environ, start_response):
-        time.sleep(0.3)
-        return echo_app(environ, start_response)
-
-    server = serve(slow_app)
+    server = serve(slow_echo_app(0.3))
     with server.connect() as c:
         c.sendall(get("/up", *UPGRADE))
         time.sleep(0.1)
