@@ -332,6 +332,25 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
+#: allocations between two young-generation collections while serving (CPython's default: 700)
+GC_YOUNG_THRESHOLD = 20_000
+
+
+def settle_gc() -> None:
+    """Before serving: freeze what start-up built and collect the young generation less often.
+
+    Reference counting frees nearly everything a request allocates, yet at CPython's default
+    threshold the cycle collector still ran many times a second under load (2-3% of an HTTP
+    process's CPU in perf), and its older generations hold the app's start-up objects. Frozen,
+    those are never walked again (nor written to, which keeps forked pages shared). Measured
+    here with wrk on the trivial query at c=8: about 3% less CPU a request.
+    """
+    import gc
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
 def _create_server(settings: Settings, runtime: Runtime, sock=None):
     """The HTTP server for the app (httpfront.HTTPFront, or waitress); on `sock` (a listening
     socket shared by several HTTP processes) or bound to settings.host:port. SIGTERM (docker
@@ -340,6 +359,7 @@ def _create_server(settings: Settings, runtime: Runtime, sock=None):
 
     app = create_app(settings, runtime)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    settle_gc()
     if settings.http_server == "waitress":
         import waitress
         where = {"sockets": [sock]} if sock is not None else {"host": settings.host, "port": settings.port}

@@ -173,3 +173,45 @@ def _raises(ex: Executor, query: str) -> Exception | None:
     except Exception as e:  # noqa: BLE001 - the test looks at which
         return e
     return None
+
+
+class _RecordingSocket:
+    """A socket end that hands out `data` and records how many bytes each recv() asked for."""
+
+    def __init__(self, data: bytes):
+        self.data, self.asked = data, []
+
+    def recv(self, n: int) -> bytes:
+        self.asked.append(n)
+        out, self.data = self.data[:n], self.data[n:]
+        return out
+
+
+def _frames(*objs: object) -> bytes:
+    import pickle
+    from idlib_kg.executor import _Channel
+    out = b""
+    for obj in objs:
+        payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        out += _Channel.HEADER.pack(len(payload)) + payload
+    return out
+
+
+def test_channel_reads_small_frames_without_asking_for_a_megabyte():
+    # recv(n) allocates n bytes first: asking for 1 MB per small frame cost more than the frame's trip
+    from idlib_kg.executor import _Channel
+    sock = _RecordingSocket(_frames(("ok", "a"), ("ok", "b")))
+    chan = _Channel(sock)
+    assert chan.recv() == ("ok", "a") and chan.recv() == ("ok", "b")
+    assert sock.asked and max(sock.asked) == _Channel.READ_MIN
+
+
+def test_channel_reads_a_large_frame_whole_in_few_reads():
+    from idlib_kg.executor import _Channel
+    big = ("ok", b"x" * 3_000_000)
+    sock = _RecordingSocket(_frames(big, ("ok", "after")))
+    chan = _Channel(sock)
+    assert chan.recv() == big
+    assert chan.recv() == ("ok", "after")
+    assert len(sock.asked) <= 3, sock.asked  # the header read, then what the frame still misses
+    assert max(sock.asked) <= _Channel.READ_MAX

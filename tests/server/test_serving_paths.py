@@ -165,3 +165,11 @@ def test_http_processes_serve_restart_a_dead_front_and_die_with_the_parent(start
     while time.monotonic() < deadline and any(_alive(p) for p in tree):
         time.sleep(0.1)
     assert not [p for p in tree if _alive(p)]
+
+
+def test_serving_freezes_start_up_objects_and_collects_young_objects_less_often():
+    code = ("import gc; from idlib_kg.app import settle_gc, GC_YOUNG_THRESHOLD; before = gc.get_threshold(); "
+            "settle_gc(); print(gc.get_freeze_count() > 0, gc.get_threshold()[0] == GC_YOUNG_THRESHOLD > before[0], "
+            "gc.get_threshold()[1:] == before[1:])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "True", "True"]
