@@ -11,15 +11,17 @@ query from 0.95 to about 0.6 ms and let one HTTP process answer more small reque
 Limits, each answered with a message and the connection closed:
 - at most `max_connections` open connections per process (more wait in the kernel's accept
   queue, as with waitress's connection limit);
-- request line and headers together at most `max_head` bytes (431), so GET queries of many KB
-  pass; the body at most `max_body` bytes (413, sent before the body is read);
+- request line and headers together at most `max_head` bytes, so GET queries of many KB
+  pass (414 when the target alone fills that, 431 otherwise); the body at most `max_body` bytes (413, sent before the body is read);
 - a request must arrive whole within `request_timeout` seconds of its first byte (408), and an
   idle kept-alive connection is closed after `idle_timeout` seconds;
 - malformed HTTP is a 400 (a method llhttp does not know, such as `get`, is a 405), and so is
   what RFC 9112 frames but this server does not serve: an HTTP/1.1 request without exactly one
   Host, a version other than 1.0 and 1.1, a transfer coding other than chunked, a target that is
-  no URL (CONNECT, never proxied, is a 405). Requests that came whole before a malformed one are
-  answered first. A request that asks to upgrade (h2c) is answered over HTTP/1.1 and closed.
+  no URL (CONNECT, never proxied, is a 405), an absolute-form target that is not http(s) or
+  carries userinfo (RFC 9110 4.2.4), the target `*` with any method but OPTIONS. Requests that
+  came whole before a malformed one are answered first. `OPTIONS *` (the server as a whole) is
+  answered by the front: 204 with Allow. A request that asks to upgrade (h2c) is answered over HTTP/1.1 and closed.
 
 Repeated requests: a view that marks its answer cacheable (cache.CACHEABLE in the environ: the
 /sparql results of the embedded store) has the whole answer kept in `response_cache`, keyed
@@ -69,6 +71,8 @@ _ALLOW = "GET, HEAD, POST, OPTIONS"
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 #: a Host value: uri-host [ ":" port ] of RFC 3986 (an IP literal, or a reg-name or IPv4 address)
 _HOST = re.compile(rb"(?:\[[0-9A-Fa-f:.]+(?:%25[\w.~-]+)?\]|[\w.~!$&'()*+,;=%-]*)(?::[0-9]*)?")
+#: bytes of a request line besides its target ("OPTIONS " and " HTTP/1.1" and CRLF, rounded up)
+_REQUEST_LINE_SLACK = 64
 _LINGER_SECONDS = 2.0
 _LINGER_BYTES = 4_000_000
 
@@ -304,7 +308,7 @@ class HTTPFront:
             if broken is None and parse.in_head:
                 parse.head_bytes += len(data)
                 if parse.head_bytes > self.max_head:
-                    self._refuse(conn, self._head_too_large())
+                    self._refuse(conn, self._head_too_large(parse.current))
                     return
             elif broken is None and parse.current is not None:
                 # body, chunk framing and trailers on the wire: bounded even while a trailer
@@ -350,7 +354,7 @@ class HTTPFront:
     def _over_limits(self, m: _Message) -> _Refusal | None:
         """Why `m` is refused before the app sees it (RFC 9112 framing and this server's limits)."""
         if m.head_too_large:
-            return self._head_too_large()
+            return self._head_too_large(m)
         if m.too_large:
             return self._too_large(m)
         # 400 where RFC 9110/9112 suggest 505 and 501: the endpoint answers 5xx only when it fails
@@ -370,12 +374,20 @@ class HTTPFront:
             return _Refusal("405 Method Not Allowed", "this server is no proxy: CONNECT is not served",
                             (("Allow", _ALLOW),))
         target = m.url
-        if target[:1] != b"/" and target != b"*":
+        if target == b"*":
+            if m.method != b"OPTIONS":
+                return _Refusal("400 Bad Request", "the target * is for OPTIONS only (RFC 9112 3.2.4): "
+                                                   "send a path such as /sparql?query=...")
+        elif target[:1] != b"/":
             try:
-                httptools.parse_url(target)
+                url = httptools.parse_url(target)
             except httptools.HttpParserInvalidURLError:
                 return _Refusal("400 Bad Request", "the request target is not a URL: send a path such "
                                                    "as /sparql?query=...")
+            if (url.schema or b"").lower() not in (b"http", b"https") or url.userinfo:
+                return _Refusal("400 Bad Request", "an absolute request target must be an http(s) URL "
+                                                   "without user information: send a path such as "
+                                                   "/sparql?query=...")
         return None
 
     def _read_upgrade_body(self, conn: socket.socket, m: _Message, after: bytes,
@@ -410,10 +422,15 @@ class HTTPFront:
         return _Refusal("408 Request Timeout",
                         f"the request did not arrive whole within {self.request_timeout:g} s")
 
-    def _head_too_large(self) -> _Refusal:
+    def _head_too_large(self, m: _Message | None) -> _Refusal:
+        advice = "send a long query as a POST body (application/sparql-query) instead of in the URL"
+        # the target alone fills the limit (less the request line's few other bytes): RFC 9110's
+        # 414; a head still arriving may not have ended its target yet, and that is the target too
+        if m is not None and len(m.url) > self.max_head - _REQUEST_LINE_SLACK:
+            return _Refusal("414 URI Too Long",
+                            f"the request target is over {self.max_head - _REQUEST_LINE_SLACK:,} bytes; {advice}")
         return _Refusal("431 Request Header Fields Too Large",
-                        f"the request line and headers are over {self.max_head:,} bytes; send a "
-                        "long query as a POST body (application/sparql-query) instead of in the URL")
+                        f"the request line and headers are over {self.max_head:,} bytes; {advice}")
 
     def _too_large(self, m: _Message) -> _Refusal:
         size = f"{m.content_length:,} bytes" if m.content_length is not None else "larger"
@@ -490,6 +507,10 @@ class HTTPFront:
     def _respond(self, conn: socket.socket, addr, m: _Message) -> bool:
         """Answer one request (from the response cache, or by running the app) and send the
         answer. True to keep the connection."""
+        if m.url == b"*":  # OPTIONS * (_over_limits refuses other methods): the server, not a resource
+            conn.sendall(self._head("204 No Content", f"Allow: {_ALLOW}\r\n{self.refusal_headers}",
+                                    m.keep_alive, m.version))
+            return m.keep_alive
         key = self._cache_key(m)
         if key is not None:
             hit = self.responses.get(key)

@@ -407,6 +407,24 @@ def test_head_over_max_head_sent_at_once_gets_431(server):
     assert server.calls == []
 
 
+@pytest.mark.parametrize("whole", [True, False], ids=["sent-at-once", "still-arriving"])
+def test_a_target_over_max_head_gets_414_not_431(server, conn, whole):
+    line = b"GET /sparql?query=" + b"q" * 5000
+    if whole:
+        conn.sendall(line + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    else:
+        for i in range(0, len(line), 1000):  # the target never ends
+            time.sleep(0.02)
+            try:
+                conn.sendall(line[i:i + 1000])
+            except OSError:
+                break
+    response = Reader(conn).response()
+    assert response.status == 414
+    assert "request target is over" in response.body.decode() and "POST" in response.body.decode()
+    assert server.calls == []
+
+
 def test_head_over_max_head_still_arriving_gets_431(server, conn):
     conn.sendall(b"GET /h HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ")
     for _ in range(5):  # 5,000 bytes of one header, never finished
@@ -764,7 +782,11 @@ def test_the_next_pipelined_request_is_not_timed_out_for_the_time_the_previous_o
     (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
     (b"GET / HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 400),  # 505 and 501 in RFC 9110: no 5xx
     (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\na\r\n0\r\n\r\n", 400),
-], ids=["connect", "target-no-url", "no-host", "two-hosts", "http2-line", "gzip-coding"])
+    (b"GET http://user:pw@127.0.0.1/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+    (b"GET ftp://127.0.0.1/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+    (b"GET * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+], ids=["connect", "target-no-url", "no-host", "two-hosts", "http2-line", "gzip-coding", "userinfo",
+        "not-http", "asterisk-get"])
 def test_requests_the_server_cannot_serve_get_an_answer_and_close(server, request_bytes, status, caplog):
     response, closed = exchange(server, request_bytes, closed_within=3.0)
     assert response.status == status and response.body.strip()
@@ -867,3 +889,14 @@ def test_a_connection_the_server_closes_after_an_answer_is_closed_without_a_rese
         assert response.json()["path"] == "/up" and response.header("Connection") == "close"
         assert reader.to_eof() == b""  # a reset would raise ConnectionResetError here
     assert server.calls == ["/up"]
+
+
+def test_options_asterisk_is_answered_by_the_front_with_allow_and_keeps_the_connection(server, conn):
+    conn.sendall(b"OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + get("/after"))
+    reader = Reader(conn)
+    response = reader.response()
+    assert response.status == 204 and response.body == b""
+    assert set(response.header("Allow").split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert response.header("Content-Length") is None
+    assert reader.response().json()["path"] == "/after"  # kept alive, next request answered
+    assert server.calls == ["/after"]  # OPTIONS * never reached the app
