@@ -345,6 +345,14 @@ def exists(iri: str) -> bool:
     return ask(f"ASK {{ {{ {ref} ?p ?o }} UNION {{ ?s ?p {ref} }} }}")
 
 
+def described_or_404(prefix: str, name: str) -> str:
+    """described_iri() of a thing or concept in the data, or the 404 page naming the IRI asked for."""
+    iri = described_iri(prefix, name, exists)
+    if iri is None:
+        abort(not_found(base_iri() + prefix + name))
+    return iri
+
+
 # --------------------------------------------------------------------------- things: 303
 
 def _see_other(doc_path: str) -> Response:
@@ -357,9 +365,7 @@ def _see_other(doc_path: str) -> Response:
 def thing(name: str):
     if name == "article/text":
         return article_text()
-    iri = described_iri("id/", name, exists)
-    if iri is None:
-        return not_found(base_iri() + "id/" + name)
+    described_or_404("id/", name)
     return _see_other(_id_document_stem(name))
 
 
@@ -386,9 +392,7 @@ def _document_iri_path(stem: str) -> tuple[str, str] | None:
 
 @bp.get("/scheme/<path:name>")
 def concept(name: str):
-    iri = described_iri("scheme/", name, exists)
-    if iri is None:
-        return not_found(base_iri() + "scheme/" + name)
+    described_or_404("scheme/", name)
     return _see_other("scheme/" + name)
 
 
@@ -400,10 +404,7 @@ def document(path: str):
     where = _document_iri_path(stem)
     if where is None:  # /doc/id/X for an X that has its document at /doc/X
         return not_found(request.path)
-    prefix, name = where
-    iri = described_iri(prefix, name, exists)
-    if iri is None:
-        return not_found(base_iri() + prefix + name)
+    iri = described_or_404(*where)
     fmt = EXTENSIONS[ext]
     if fmt == "html":
         page = describe_page(iri)
