@@ -97,14 +97,17 @@ IKG, SEM, SCHEMA = (NAMESPACES[p] for p in ("ikg", "sem", "schema"))
 ARTICLE = "https://w3id.org/idlib-kg/id/article"
 
 # Our event classes -> verified Wikidata classes (rows marked verified in the reconciliation
-# table). A class without a verified counterpart gets a comment instead of an invented Q-id.
+# table) that every instance of ours is an instance of: the Wikidata class is the same or wider
+# (the ontology's skos:exactMatch / broadMatch). A class without one gets a comment instead of an
+# invented Q-id: an agreement or a cease-fire is no treaty (Q131569, the ontology's narrowMatch).
 EVENT_CLASSES = {
     IKG + "Airstrike": "Q2380335",          # airstrike
     IKG + "AerialBombardment": "Q678146",   # bombardment
-    IKG + "Agreement": "Q131569",           # treaty
     IKG + "Offensive": "Q831663",           # military campaign
 }
 EXPORTED_EVENT_CLASSES = (IKG + "Attack", IKG + "Agreement", IKG + "Meeting")
+OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 QS_EVENTS = f"""
 PREFIX ikg: <{IKG}>
@@ -137,10 +140,19 @@ class _Facts:
 
     def qid(self, iri: str) -> str | None:
         """A verified Q-id: owl:sameAs wd:Q... (closeMatch is not identity, so not used)."""
-        for o in self.values(iri, "http://www.w3.org/2002/07/owl#sameAs"):
+        for o in self.values(iri, OWL_SAMEAS):
             if isinstance(o, NamedNode) and o.value.startswith(WD + "Q"):
                 return o.value[len(WD):]
         return None
+
+    def awaiting(self, iri: str) -> bool:
+        return any(v.value == "true" for v in self.values(iri, IKG + "awaitingReconciliation"))
+
+    def contested(self, claim: str) -> bool:
+        """The data sets another claim against this one (ikg:inTensionWith, either way)."""
+        return bool(self.store.query(f"ASK {{ {{ <{claim}> <{IKG}inTensionWith> ?x }} UNION "
+                                     f"{{ ?x <{IKG}inTensionWith> <{claim}> }} }}",
+                                     use_default_graph_as_union=True))
 
     def label(self, iri: str) -> str:
         lab = self.first(iri, "http://www.w3.org/2000/01/rdf-schema#label")
@@ -156,6 +168,11 @@ def _qs_time(value: str, precision: int) -> str:
     """QuickStatements time: +YYYY-MM-DDT00:00:00Z/precision (11 day, 10 month, 9 year)."""
     date = value[:10] if precision >= 11 else value[:7] + "-00"
     return f"+{date}T00:00:00Z/{precision}"
+
+
+def _qs_number(x: float) -> str:
+    """A quantity as QuickStatements reads it: plain decimal digits, never 1e+06."""
+    return str(int(x)) if x == int(x) else f"{x:.1f}"
 
 
 def _event_date(f: _Facts, event: str) -> str | None:
@@ -178,14 +195,22 @@ def _event_date(f: _Facts, event: str) -> str | None:
 def quickstatements(store: Store) -> str:
     """The article's events as QuickStatements V1 (tab-separated), for an editor to review.
 
-    Each event becomes CREATE + LAST lines: English label, P31 (only verified classes), P585
-    point in time, P276 location (the linked place, or the linked place its area lies within),
-    P1120 number of deaths (exact figure, or value~tolerance when both bounds are known),
-    P8031 perpetrator only where the data states it plainly (not through a claim), P1891
-    signatories of agreements, P710 participants. Every statement carries the article as its
-    reference: S1476 title and S577 publication date (no reference URL is known offline;
-    S123 publisher only if the publisher has a verified Q-id). Values use only verified Q-ids
-    (owl:sameAs in wikidata-links.ttl); anything awaiting reconciliation is a `#` comment line.
+    Which events, and how:
+    - linked to an item (owl:sameAs wd:Q...): statements for that item, ready to run;
+    - awaiting reconciliation (ikg:awaitingReconciliation): a CREATE block written as comments
+      ("#\t" before each line), since no one has yet looked for the item: creating it unseen
+      would make a duplicate. The editor searches Wikidata first, then links it (and exports
+      again) or uncomments the block;
+    - neither: a grouping the article makes (its attacks on Idlib early in 2020, the attacks
+      Stoltenberg condemns), which Wikidata would hold as no item: named in one comment line.
+    Statements: English label, P31 (only verified classes that every instance fits), P585 point
+    in time, P276 location (the linked place, or the linked place its area lies within), P1120
+    number of deaths (exact, or value~tolerance when both bounds are known), P8031 perpetrator
+    only where the data states it plainly (not through a claim), P710 participants. An
+    agreement's parties are a comment: P1891 (signatory) would say they signed, and the article
+    says they agreed. Every statement carries the article as its reference: S1476 title and S577
+    publication date (no URL is known offline; S123 publisher only with a verified Q-id). Values
+    use only verified Q-ids; anything awaiting reconciliation is a comment.
     """
     f = _Facts(store)
     title = f.first(ARTICLE, SCHEMA + "headline") or f.first(ARTICLE, "http://www.w3.org/2000/01/rdf-schema#label")
@@ -207,8 +232,13 @@ def quickstatements(store: Store) -> str:
     out = ["# idlib-kg: events of the Daily Sabah article of 28 February 2020, QuickStatements V1.",
            "# FOR REVIEW by a Wikidata editor before running. Only verified Q-ids are used; entities",
            "# awaiting reconciliation are comments. Reference on every statement: the article",
-           "# (S1476 title, S577 publication date; its URL is not known offline).", *notes]
+           "# (S1476 title, S577 publication date; its URL is not known offline).",
+           "# Events awaiting reconciliation come as commented-out CREATE blocks: search Wikidata",
+           "# first; if the item exists, link it (owl:sameAs in triples/wikidata-links.ttl) and export",
+           "# again, which sends the statements to it; if none exists and the event is notable,",
+           "# remove the leading \"#\\t\" of the block's lines.", *notes]
     SAMEAS_AWAITING = "awaits reconciliation (no verified Q-id)"
+    groupings: list[str] = []
 
     def stmt(prop: str, value: str, *qualifiers: str) -> str:
         return "\t".join(["LAST", prop, value, *qualifiers, *ref])
@@ -216,18 +246,18 @@ def quickstatements(store: Store) -> str:
     for row in f.rows(QS_EVENTS):
         e = row["e"].value
         label = row["label"].value if "label" in row else f.label(e)
-        out += ["", f"# <{e}> {label}"]
         existing = f.qid(e)
+        if not existing and not f.awaiting(e):
+            groupings.append(f"#   <{e}> {label}")
+            continue
+        out += ["", f"# <{e}> {label}"]
+        lines: list[str] = []
         if existing:
             out.append(f"# already on Wikidata as {existing}: statements go to that item")
-            subject = existing
         else:
-            out.append("CREATE")
-            subject = "LAST"
-        lines: list[str] = []
-        if subject == "LAST":
-            lines.append(f"LAST\tLen\t{_qs_string(label, None)}")
-        types = [t.value for t in f.values(e, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")]
+            out.append("# awaits reconciliation: search Wikidata before creating (see the header)")
+            lines += ["CREATE", f"LAST\tLen\t{_qs_string(label, None)}"]
+        types = [t.value for t in f.values(e, RDF_TYPE)]
         classes = sorted({EVENT_CLASSES[t] for t in types if t in EVENT_CLASSES})
         for q in classes:
             lines.append(stmt("P31", q))
@@ -256,7 +286,7 @@ def quickstatements(store: Store) -> str:
                     lines.append(stmt("P1120", str(lo_v)))
                 else:
                     mid, tol = (lo_v + hi_v) / 2, (hi_v - lo_v) / 2
-                    lines.append(stmt("P1120", f"{mid:g}~{tol:g}"))
+                    lines.append(stmt("P1120", f"{_qs_number(mid)}~{_qs_number(tol)}"))
             elif lo is not None:
                 lines.append(f"# P1120: the article says {stated.value if stated else '?'!r} "
                              f"(at least {lo.value}); QuickStatements cannot state a lower bound "
@@ -266,24 +296,40 @@ def quickstatements(store: Store) -> str:
             q = f.qid(p.value)
             lines.append(stmt("P8031", q) if q else f"# P8031: {f.label(p.value)} <{p.value}> {SAMEAS_AWAITING}")
         if not perps:
-            claimed = f.rows(f"""SELECT DISTINCT ?agent ?claim WHERE {{
+            claimed = f.rows(f"""SELECT DISTINCT ?agent ?claim ?claimant ?polarity WHERE {{
                 ?role <{IKG}roleInEvent> <{e}> ; <{IKG}roleAgent> ?agent ; <{SEM}roleType> ?rt .
                 FILTER(STRENDS(STR(?rt), "/perpetrator"))
-                OPTIONAL {{ ?claim <{IKG}claimedRole> ?role }} }} ORDER BY ?agent""")
+                OPTIONAL {{ ?claim <{IKG}claimedRole> ?role ; <{IKG}claimant> ?claimant .
+                           OPTIONAL {{ ?claim <{IKG}polarity> ?polarity }} }} }} ORDER BY ?agent ?claim""")
             for r in claimed:
-                lines.append(f"# P8031 omitted: {f.label(r['agent'].value)} is named as perpetrator only as "
-                             f"reported in a claim (<{r['claim'].value if 'claim' in r else '?'}>), which "
-                             "is contested; the data states no plain perpetrator")
+                agent = f.label(r["agent"].value)
+                if "claim" not in r:
+                    continue
+                claim, claimant = r["claim"].value, f.label(r["claimant"].value)
+                if "polarity" in r and r["polarity"].value == IKG + "Negative":
+                    lines.append(f"# P8031 omitted: {claimant} denies that {agent} did it (<{claim}>)")
+                else:
+                    how = "contested in the data" if f.contested(claim) else "not stated by anyone else"
+                    lines.append(f"# P8031 omitted: {agent} is named as perpetrator only in a claim of "
+                                 f"{claimant} (<{claim}>, {how})")
         for party in f.values(e, IKG + "party"):
             q = f.qid(party.value)
-            lines.append(stmt("P1891", q) if q else f"# P1891: {f.label(party.value)} {SAMEAS_AWAITING}")
-        for prop in (IKG + "organizer", SEM + "hasActor"):
-            for who in f.values(e, prop):
-                q = f.qid(who.value)
-                lines.append(stmt("P710", q) if q else f"# P710: {f.label(who.value)} {SAMEAS_AWAITING}")
-        if subject != "LAST":
-            lines = [ln.replace("LAST\t", subject + "\t", 1) for ln in lines]
+            lines.append(f"# party: {f.label(party.value)} ({q or SAMEAS_AWAITING}); not P1891 (signatory): "
+                         "the article says the parties agreed, not that they signed")
+        participants = dict.fromkeys(v.value for prop in (IKG + "organizer", SEM + "hasActor")
+                                     for v in f.values(e, prop))  # organizer is a sub-property of hasActor
+        for who in participants:
+            q = f.qid(who)
+            lines.append(stmt("P710", q) if q else f"# P710: {f.label(who)} {SAMEAS_AWAITING}")
+        if existing:
+            lines = [ln.replace("LAST\t", existing + "\t", 1) for ln in lines]
+        else:  # a proposal: nothing runs until an editor uncomments it
+            lines = [ln if ln.startswith("#") else "#\t" + ln for ln in lines]
         out += lines
+    if groupings:
+        out += ["", "# Not exported (not flagged for reconciliation): groupings of attacks the article makes,",
+                "# and events Wikidata would hold no item for:",
+                *groupings]
     return "\n".join(out) + "\n"
 
 

@@ -15,8 +15,8 @@ from rdflib import XSD, Dataset as RDataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from idlib_kg.dataset import project_files
-from idlib_kg.export import (EVENT_CLASSES, QUAD_FORMATS, RDF_FORMATS, canonical_quads, faithful_dataset,
-                             union_triples)
+from idlib_kg.export import (EVENT_CLASSES, QUAD_FORMATS, RDF_FORMATS, _qs_number, canonical_quads,
+                             faithful_dataset, union_triples)
 
 from .conftest import REPO
 
@@ -131,30 +131,63 @@ def test_named_graphs_kept_in_quad_formats(exported):
         assert f"<https://w3id.org/idlib-kg/graph/{g}> .\n" in nq
 
 
-def test_quickstatements(tmp_path):
+def _block(text: str, resource: str) -> str:
+    """The lines under the comment that names `resource`, to the next empty line."""
+    return text.split(f"# <https://w3id.org/idlib-kg/id/{resource}>")[1].split("\n\n")[0].split("\n", 1)[1]
+
+
+def _check_statement(ln: str, verified: set[str]) -> None:
+    cells = ln.split("\t")
+    assert cells[0] == "LAST" or re.fullmatch(r"Q\d+", cells[0]), ln
+    if cells[1] == "Len":
+        return
+    # every statement has the article as its reference
+    assert "S1476\ten:\"Russia denies involvement in airstrikes on Turkish troops in Idlib\"" in ln
+    assert "S577\t+2020-02-28T00:00:00Z/11" in ln
+    value = cells[2]
+    if re.fullmatch(r"Q\d+", value):
+        assert value in (set(EVENT_CLASSES.values()) if cells[1] == "P31" else verified), ln
+
+
+def test_quickstatements_propose_unreconciled_events_only_as_comments(tmp_path):
     text = export("quickstatements", tmp_path / "x.qs.tsv").decode("utf-8")
-    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
-    assert lines.count("CREATE") >= 3
+    # nothing runs unseen: an event nobody has looked up on Wikidata yet may already be there
+    assert [ln for ln in text.splitlines() if ln and not ln.startswith("#")] == []
     verified = set(re.findall(r"wd:(Q\d+)", (REPO / "triples" / "wikidata-links.ttl").read_text()))
-    classes = set(EVENT_CLASSES.values())
-    for ln in lines:
-        if ln == "CREATE":
-            continue
-        cells = ln.split("\t")
-        assert cells[0] == "LAST" or re.fullmatch(r"Q\d+", cells[0]), ln
-        if cells[1] == "Len":
-            continue
-        # every statement has the article as its reference
-        assert "S1476\ten:\"Russia denies involvement in airstrikes on Turkish troops in Idlib\"" in ln
-        assert "S577\t+2020-02-28T00:00:00Z/11" in ln
-        value = cells[2]
-        if re.fullmatch(r"Q\d+", value):
-            assert value in (classes if cells[1] == "P31" else verified), ln
-    attack = text.split("# <https://w3id.org/idlib-kg/id/attack-2020-02-27>")[1].split("\n\n")[0]
+    proposed = [ln[2:] for ln in text.splitlines() if ln.startswith("#\t")]
+    assert proposed.count("CREATE") == 3  # the attack, the Sochi deal, the cease-fire
+    for ln in proposed:
+        if ln != "CREATE":
+            _check_statement(ln, verified)
+    attack = _block(text, "attack-2020-02-27")
     assert "\tP1120\t33\t" in attack and "\tP585\t+2020-02-27T00:00:00Z/11\t" in attack
-    assert "\tP8031\t" not in attack and "# P8031 omitted" in attack  # attribution only as reported
-    sochi = text.split("# <https://w3id.org/idlib-kg/id/sochi-agreement>")[1].split("\n\n")[0]
-    assert "\tP1891\tQ43\t" in sochi and "\tP1891\tQ159\t" in sochi
-    meeting = text.split("# <https://w3id.org/idlib-kg/id/security-meeting-2020-02-27>")[1].split("\n\n")[0]
-    assert "\tP585\t+2020-02-27T00:00:00Z/11\t" in meeting
+    assert "\tP8031\t" not in attack  # attribution only as reported
+    assert "denies that Russian planes did it" in attack
+    assert re.search(r"# P8031 omitted: .* only in a claim of Daily Sabah .*contested", attack)
+    for agreement in ("sochi-agreement", "idlib-ceasefire"):
+        block = _block(text, agreement)
+        assert "\tP1891\t" not in block and "\tP31\t" not in block, block  # not signed; no treaty
+    assert "# party: Russia (Q159); not P1891" in _block(text, "sochi-agreement")
+    skipped = text.split("# Not exported")[1]
+    for grouping in ("attacks-on-idlib", "attacks-condemned-by-stoltenberg", "security-meeting-2020-02-27"):
+        assert f"<https://w3id.org/idlib-kg/id/{grouping}>" in skipped
     assert "awaits reconciliation" in text  # unverified entities are comments, not invented ids
+
+
+def test_quickstatements_send_a_linked_events_statements_to_its_item_once_each(tmp_path):
+    linked = tmp_path / "linked.ttl"  # a test link, not a claim about Wikidata
+    linked.write_text("<https://w3id.org/idlib-kg/id/security-meeting-2020-02-27> "
+                      "<http://www.w3.org/2002/07/owl#sameAs> <http://www.wikidata.org/entity/Q99999991> .\n")
+    out = tmp_path / "x.qs.tsv"
+    r = subprocess.run([sys.executable, "-m", "idlib_kg", "export", "--format", "quickstatements",
+                        "--load", str(linked), "-o", str(out)], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert r.returncode == 0, r.stderr
+    meeting = _block(out.read_text(encoding="utf-8"), "security-meeting-2020-02-27")
+    lines = [ln for ln in meeting.splitlines() if not ln.startswith("#")]
+    assert lines and all(ln.startswith("Q99999991\t") for ln in lines), meeting
+    assert any(ln.startswith("Q99999991\tP585\t+2020-02-27T00:00:00Z/11\t") for ln in lines)
+    assert len(lines) == len(set(lines))  # ikg:organizer is a sub-property of sem:hasActor: one P710 each
+
+
+def test_quickstatements_quantities_are_plain_decimals():
+    assert _qs_number(1_000_000.0) == "1000000" and _qs_number(2.5) == "2.5" and _qs_number(33) == "33"

@@ -228,13 +228,17 @@ EXPECTED_ALIGNMENTS = [
     (IKG.Ceasefire, SKOS.relatedMatch, CAMEO["0871"]),
     (IKG.SpeechAct, SKOS.narrowMatch, CAMEO["01"]),  # CAMEO 01 is public statements only
     (IKG.ViolentEvent, SKOS.narrowMatch, ACLED["battles"]),
-    (IKG.Agreement, SKOS.closeMatch, WD.Q131569),
+    (IKG.Agreement, SKOS.narrowMatch, WD.Q131569),  # a treaty is one kind of agreement
     (IKG.PhoneCall, SKOS.closeMatch, CAMEO["041"]),
     (IKG.Call, SKOS.closeMatch, CAMEO["0256"]),
     (IKG.Warning, SKOS.closeMatch, CAMEO["138"]),
     (IKG.Condemnation, SKOS.closeMatch, CAMEO["111"]),
     (IKG.MilitaryOperation, SKOS.exactMatch, WD.Q645883),
     (IKG.State, SKOS.closeMatch, WD.Q3624078),
+    (IKG.AerialBombardment, SKOS.broadMatch, WD.Q678146),  # bombardment: from guns and ships too
+    (IKG.Offensive, SKOS.broadMatch, WD.Q831663),  # military campaign
+    (IKG.InternationalOrganization, SKOS.exactMatch, WD.Q245065),  # intergovernmental organization
+    (IKG.InternationalOrganization, SKOS.broadMatch, WD.Q484652),
     (IKG.perpetrator, SKOS.closeMatch, WD.P8031),
     (IKG.numberKilled, SKOS.closeMatch, WD.P1120),
     (IKG.party, SKOS.closeMatch, WD.P1891),

@@ -245,7 +245,7 @@ EXPECTED: dict[str, Expect | bool] = {
             ('ikr:syrian-civil-war', 'Syrian civil war', 'sameAs', 'wd:Q178810', None),
             ('ikr:syrian-opposition', 'Syrian opposition', None, None, 'true'),
             ('ikr:syrian-regime-forces', 'Syrian regime forces', None, None, 'true'),
-            ('ikr:regime-offensive-2020', 'Syrian regime offensive on the Aleppo countryside and Idlib, 2020', 'closeMatch', 'wd:Q79629688', None),
+            ('ikr:regime-offensive-2020', 'Syrian regime offensive on the Aleppo countryside and Idlib, 2020', 'broadMatch', 'wd:Q79629688', None),
             ('ikr:turkey', 'Turkey', 'sameAs', 'wd:Q43', None),
             ('ikr:turkish-troops', 'Turkish troops in Idlib', None, None, 'true'),
         ],
@@ -468,7 +468,7 @@ def test_federated_query_documents_network_and_allow_list():
 
 
 def test_federated_values_list_the_linked_wikidata_items(store: Store):
-    """The items in VALUES inside SERVICE are exactly our owl:sameAs / skos:closeMatch targets."""
+    """The items in VALUES inside SERVICE are exactly our owl:sameAs / closeMatch / broadMatch targets."""
     text = (QUERIES / FEDERATED).read_text(encoding="utf-8")
     values = re.search(r"SERVICE\s*<[^>]+>\s*\{\s*VALUES\s+\?item\s*\{([^}]*)\}", text)
     assert values, "the SERVICE block should open with VALUES ?item { ... }"
@@ -476,7 +476,7 @@ def test_federated_values_list_the_linked_wikidata_items(store: Store):
     _, rows = run(store, """
         PREFIX owl: <http://www.w3.org/2002/07/owl#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         SELECT DISTINCT ?item WHERE {
-          GRAPH <https://w3id.org/idlib-kg/graph/links> { ?r owl:sameAs|skos:closeMatch ?item }
+          GRAPH <https://w3id.org/idlib-kg/graph/links> { ?r owl:sameAs|skos:closeMatch|skos:broadMatch ?item }
           FILTER (STRSTARTS(STR(?item), "http://www.wikidata.org/entity/"))
         }""")
     assert listed == {r[0] for r in rows}

@@ -525,7 +525,7 @@ def test_every_time_expression_has_a_phrase_and_a_bound():
 def test_wikidata_links_use_verified_identifiers_only():
     g = everything()
     linked = set()
-    for prop in (OWL.sameAs, SKOS.closeMatch, SKOS.exactMatch):
+    for prop in (OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch):
         for s, o in g.subject_objects(prop):
             if isinstance(o, URIRef) and str(o).startswith(WD) and str(s).startswith(str(IKR)):
                 linked.add(str(o)[len(WD):])
@@ -541,7 +541,7 @@ def test_every_named_actor_is_linked_or_awaiting_reconciliation():
     assert {IKR.turkey, IKR.russia, IKR.nato, IKR.erdogan, IKR["hakan-fidan"], IKR["mit-chief"]} <= named
     missing = []
     for n in sorted(named):
-        linked = any(str(o).startswith(WD) for p in (OWL.sameAs, SKOS.closeMatch) for o in g.objects(n, p))
+        linked = any(str(o).startswith(WD) for p in (OWL.sameAs, SKOS.closeMatch, SKOS.broadMatch) for o in g.objects(n, p))
         awaiting = g.value(n, IKG.awaitingReconciliation) == Literal(True)
         if linked == awaiting:
             missing.append((str(n), "both linked and awaiting" if linked else "neither linked nor awaiting"))
