@@ -15,10 +15,14 @@ Store habits handled here:
 - Chunks: GSP bodies are N-Triples (sent as text/turtle, which every store reads) cut at line
   boundaries into pieces of at most --chunk-mb (default 5 MB): Virtuoso hangs on uploads over
   about 10 MB.
-- Blank nodes are always skolemized to https://w3id.org/idlib-kg/.well-known/genid/<label>
-  (RDF 1.1 Concepts 3.5), with labels from RDFC-1.0 canonicalization: a blank node split over
-  two chunks would otherwise become two nodes, and Virtuoso rejects blank nodes in INSERT DATA.
-  Loading twice gives the same IRIs.
+- Blank nodes (the ontology's OWL restrictions and lists) stay blank nodes where one request
+  carries all of them: Graph Store uploads of one chunk a graph, no blank node shared by two
+  graphs. Otherwise (--skolemize auto, the default) they are skolemized to
+  https://w3id.org/idlib-kg/.well-known/genid/<label> (RDF 1.1 Concepts 3.5), with labels from
+  RDFC-1.0 canonicalization: a blank node split over two requests would become two nodes, and
+  Virtuoso rejects blank nodes in INSERT DATA. Loading twice gives the same IRIs. --skolemize
+  always does it for every load (stable IRIs for the store's blank nodes); never refuses a load
+  that would split one.
 - Auth: --auth digest (default; Virtuoso's GSP endpoint wants HTTP Digest) or basic.
 - The union default graph: nothing is copied into the store's default graph. Virtuoso's default
   graph (no FROM) is already the union of all graphs; with Oxigraph ask /query with
@@ -72,6 +76,7 @@ class Target:
     batch: int = DEFAULT_BATCH
     timeout: float = 600.0
     token: str | None = None             # Authorization: Bearer (an idlib-kg /update, for one)
+    skolemize: str = "auto"              # auto, always or never (module docstring)
     progress: Callable[[str], None] = field(default=lambda msg: print(msg, file=sys.stderr, flush=True))
 
 
@@ -81,16 +86,37 @@ def skolemize(term):
     return term
 
 
-def graphs_to_load(quads: list[Quad], single_graph: str | None) -> dict[str, list[str]]:
-    """graph IRI -> sorted N-Triples lines (skolemized). With single_graph, the union goes there."""
+def graphs_to_load(quads: list[Quad], single_graph: str | None, skolem: bool = True) -> dict[str, list[str]]:
+    """graph IRI -> sorted N-Triples lines (blank nodes skolemized when `skolem`). With
+    single_graph, the union goes there."""
     out: dict[str, set[str]] = {}
     for q in quads:
-        t = Triple(skolemize(q.subject), q.predicate, skolemize(q.object))
+        t = Triple(skolemize(q.subject), q.predicate, skolemize(q.object)) if skolem else q.triple
         g = single_graph or (q.graph_name.value if isinstance(q.graph_name, NamedNode) else None)
         if g is None:
             raise LoadError("the dataset has default-graph triples; give --graph IRI to say where they go")
         out.setdefault(g, set()).add(f"{t.subject} {t.predicate} {t.object} .\n")
     return {g: sorted(lines) for g, lines in sorted(out.items())}
+
+
+def blank_nodes_split(quads: list[Quad], graphs: dict[str, list[str]], single_graph: str | None,
+                      max_bytes: int) -> str | None:
+    """Why uploading `graphs` (the unskolemized lines of `quads`) would split a blank node, or
+    None if it would not: a graph with blank nodes cut into several chunks, or a blank node in
+    two graphs."""
+    owner: dict[str, str] = {}
+    with_blanks: set[str] = set()
+    for q in quads:
+        g = single_graph or q.graph_name.value
+        for term in (q.subject, q.object):
+            if isinstance(term, BlankNode):
+                with_blanks.add(g)
+                if owner.setdefault(term.value, g) != g:
+                    return f"blank node _:{term.value} is in graphs <{owner[term.value]}> and <{g}>"
+    for g in sorted(with_blanks):
+        if sum(1 for _ in chunks(graphs[g], max_bytes)) > 1:
+            return f"graph <{g}> has blank nodes and goes in several chunks"
+    return None
 
 
 def chunks(lines: list[str], max_bytes: int) -> Iterator[list[str]]:
@@ -264,15 +290,17 @@ class Loader:
             raise self._refused(r, "update", what)
 
     # -- both
-    def load(self, graphs: dict[str, list[str]]) -> str:
+    def load(self, quads: list[Quad]) -> str:
         """Load; returns the protocol used ("gsp" or "update")."""
         self.probe()
         started = time.monotonic()
-        total = sum(len(v) for v in graphs.values())
-        self.t.progress(f"idlib-kg load: {total:,} triples in {len(graphs)} graph(s) -> {self.t.endpoint}"
+        skolemized = graphs_to_load(quads, self.t.graph)
+        total = sum(len(v) for v in skolemized.values())
+        self.t.progress(f"idlib-kg load: {total:,} triples in {len(skolemized)} graph(s) -> {self.t.endpoint}"
                         + (f" ({self.server_header})" if self.server_header else ""))
         used = None
         if self.t.protocol in ("auto", "gsp"):
+            graphs = self._gsp_graphs(quads, skolemized)
             for url, param in self.gsp_candidates():
                 try:
                     self.load_gsp(graphs, url, param)
@@ -286,16 +314,34 @@ class Loader:
         if used is None:
             if self.t.protocol == "gsp":
                 raise LoadError("no Graph Store endpoint found; give --gsp-endpoint or --protocol update")
-            self.load_update(graphs, self.update_url())
+            if self.t.skolemize == "never" and any(isinstance(t, BlankNode) for q in quads
+                                                   for t in (q.subject, q.object)):
+                raise LoadError("SPARQL Update cannot carry blank nodes across INSERT DATA batches "
+                                "(each batch would make new ones): load with --skolemize auto")
+            self.load_update(skolemized, self.update_url())
             used = "update"
         self.t.progress(f"idlib-kg load: done, {total:,} triples via {used} in {time.monotonic() - started:.1f} s")
         return used
 
+    def _gsp_graphs(self, quads: list[Quad], skolemized: dict[str, list[str]]) -> dict[str, list[str]]:
+        """The lines to upload with the Graph Store Protocol: blank nodes kept unless that
+        would split one (module docstring)."""
+        if self.t.skolemize == "always":
+            return skolemized
+        plain = graphs_to_load(quads, self.t.graph, skolem=False)
+        why = blank_nodes_split(quads, plain, self.t.graph, self.t.chunk_bytes)
+        if why is None:
+            return plain
+        if self.t.skolemize == "never":
+            raise LoadError(f"the upload would split blank nodes ({why}): raise --chunk-mb, or load "
+                            "with --skolemize auto")
+        self.t.progress(f"idlib-kg load: blank nodes skolemized: {why}")
+        return skolemized
+
 
 def load_into(target: Target, extra_files: list[Path] | tuple[Path, ...] = ()) -> str:
     from idlib_kg.export import canonical_quads, faithful_dataset
-    quads = canonical_quads(faithful_dataset(extra_files))
-    return Loader(target).load(graphs_to_load(quads, target.graph))
+    return Loader(target).load(canonical_quads(faithful_dataset(extra_files)))
 
 
 # --------------------------------------------------------------------------- `idlib-kg load`
@@ -324,6 +370,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", type=positive_int, default=DEFAULT_BATCH, metavar="N",
                    help="triples per INSERT DATA (default 500)")
     p.add_argument("--timeout", type=positive_float, default=600.0, metavar="S", help="per request (default 600)")
+    p.add_argument("--skolemize", choices=("auto", "always", "never"), default="auto",
+                   help="blank nodes to IRIs: auto (default) where one request cannot carry them "
+                        "all (SPARQL Update, a graph in several chunks), always, or never")
     p.add_argument("--load", type=Path, action="append", default=[], metavar="FILE",
                    help="extra RDF file to include (as the server's --load)")
     p.set_defaults(func=load_command)
@@ -343,7 +392,7 @@ def load_command(args: argparse.Namespace) -> int:
             return 2
     target = Target(args.endpoint, args.graph, args.user, password, args.auth, args.protocol,
                     args.gsp_endpoint, args.update_endpoint, int(args.chunk_mb * 1e6), args.batch, args.timeout,
-                    token=args.token or os.environ.get("IDLIB_KG_STORE_TOKEN"))
+                    token=args.token or os.environ.get("IDLIB_KG_STORE_TOKEN"), skolemize=args.skolemize)
     try:
         load_into(target, args.load)
     except (DatasetError, StoreError) as e:

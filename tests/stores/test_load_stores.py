@@ -213,6 +213,38 @@ def test_small_chunks_are_put_then_posted(oxigraph):
     assert int(rows[0]["n"]) == len({(q.subject, q.predicate, q.object) for q in load_dataset()})
 
 
+def _blank_and_skolem_subjects(store, graph: str) -> tuple[int, int]:
+    def count(test: str) -> int:
+        rows = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o FILTER({test}) }} }}")
+        return int(rows[0]["n"])
+    return count("isBlank(?s)"), count(f"isIRI(?s) && STRSTARTS(STR(?s), '{SKOLEM_BASE}')")
+
+
+def test_one_upload_per_graph_keeps_the_ontologys_blank_nodes(oxigraph):
+    # OWL restrictions and lists stay anonymous, as the OWL 2 RDF mapping writes them
+    graph = "https://w3id.org/idlib-kg/graph/test-blank-kept"
+    messages: list[str] = []
+    assert load_into(Target(oxigraph.sparql_url, graph=graph, progress=messages.append)) == "gsp"
+    blank, skolem = _blank_and_skolem_subjects(oxigraph, graph)
+    assert blank > 0 and skolem == 0, (blank, skolem)
+    assert not any("skolemized" in m for m in messages)
+
+
+def test_split_uploads_skolemize_and_never_refuses_them(oxigraph):
+    graph = "https://w3id.org/idlib-kg/graph/test-blank-split"
+    messages: list[str] = []
+    load_into(Target(oxigraph.sparql_url, graph=graph, chunk_bytes=100_000, progress=messages.append))
+    blank, skolem = _blank_and_skolem_subjects(oxigraph, graph)
+    assert blank == 0 and skolem > 0, (blank, skolem)
+    assert any("blank nodes skolemized: graph" in m and "several chunks" in m for m in messages)
+    with pytest.raises(LoadError, match="would split blank nodes"):
+        load_into(Target(oxigraph.sparql_url, graph=graph, chunk_bytes=100_000, skolemize="never",
+                         progress=lambda m: None))
+    always = "https://w3id.org/idlib-kg/graph/test-blank-always"
+    load_into(Target(oxigraph.sparql_url, graph=always, skolemize="always", progress=lambda m: None))
+    assert _blank_and_skolem_subjects(oxigraph, always)[0] == 0
+
+
 def test_wrong_password_is_a_clear_error_with_exit_1(virtuoso):
     r = subprocess.run([sys.executable, "-m", "idlib_kg", "load", "--endpoint", virtuoso.sparql_url,
                         "--user", "dba", "--password", "wrong"], capture_output=True, text=True,

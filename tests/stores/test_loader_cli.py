@@ -92,3 +92,17 @@ def test_an_endpoint_answering_the_ask_with_an_error_is_refused_before_any_uploa
         broken.server.shutdown()
     assert done.returncode == 1 and "did not answer a SPARQL ASK (HTTP 500" in done.stderr
     assert [r["method"] for r in broken.requests] == ["GET"]
+
+
+def test_a_blank_node_in_two_graphs_or_in_several_chunks_is_a_split():
+    from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+    from idlib_kg.loader import blank_nodes_split, graphs_to_load
+    p, b = NamedNode("http://e/p"), BlankNode("x")
+    g1, g2 = NamedNode("http://e/g1"), NamedNode("http://e/g2")
+    one = [Quad(b, p, Literal("a"), g1), Quad(NamedNode("http://e/s"), p, b, g1)]
+    assert blank_nodes_split(one, graphs_to_load(one, None, skolem=False), None, 10_000) is None
+    two = one + [Quad(b, p, Literal("c"), g2)]
+    assert "_:x is in graphs <http://e/g1> and <http://e/g2>" in blank_nodes_split(
+        two, graphs_to_load(two, None, skolem=False), None, 10_000)
+    assert blank_nodes_split(two, graphs_to_load(two, "http://e/all", skolem=False), "http://e/all", 10_000) is None
+    assert "several chunks" in blank_nodes_split(one, graphs_to_load(one, None, skolem=False), None, 10)
