@@ -7,6 +7,10 @@ Policy (documented for clients):
   SPARQLStore) gets SPARQL XML for a SELECT and RDF/XML for a CONSTRUCT.
 - No Accept header, or only wildcards (`*/*`, `application/*`): SPARQL JSON for SELECT/ASK,
   Turtle for CONSTRUCT/DESCRIBE.
+- `application/xml` or `text/xml` for a CONSTRUCT/DESCRIBE gets RDF/XML (so a browser's
+  `application/xml;q=0.9` does too; its `text/html` goes to the pages, not to query answers).
+  The SPARQL results type `application/sparql-results+xml` is not RDF: 406, as for any type we
+  do not offer.
 - An Accept header naming only types we do not offer: 406, with the offered types listed.
 - A `format` parameter (json, xml, csv, tsv, turtle, ntriples, rdfxml, jsonld, or a media type)
   overrides Accept; for CONSTRUCT/DESCRIBE `xml` means RDF/XML and `json` JSON-LD (what
@@ -43,7 +47,7 @@ RESULT_FORMATS: dict[str, Format] = {f.key: f for f in (
 GRAPH_FORMATS: dict[str, Format] = {f.key: f for f in (
     Format("turtle", "text/turtle", ("application/turtle", "application/x-turtle"), RdfFormat.TURTLE),
     Format("ntriples", "application/n-triples", (), RdfFormat.N_TRIPLES),
-    Format("rdfxml", "application/rdf+xml", (), RdfFormat.RDF_XML),
+    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"), RdfFormat.RDF_XML),
     Format("jsonld", "application/ld+json", (), RdfFormat.JSON_LD),
 )}
 

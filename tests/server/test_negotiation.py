@@ -37,6 +37,10 @@ CONSTRUCT = "CONSTRUCT { ?p <http://example.org/called> ?name } WHERE { ?p <http
     ('application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"', "CONSTRUCT", "jsonld"),
     ("text/turtle; charset=utf-8;q=0.2, application/n-triples;q=0.3", "CONSTRUCT", "ntriples"),
     ("text/csv; charset=utf-8;q=0, text/tab-separated-values;q=0.1", "SELECT", "tsv"),
+    # generic XML for a graph query is RDF/XML
+    ("application/xml", "DESCRIBE", "rdfxml"),
+    ("text/xml", "CONSTRUCT", "rdfxml"),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "CONSTRUCT", "rdfxml"),
 ])
 def test_accept_header_picks_the_format(accept, form, key):
     assert choose_for_query(form, parse_accept(accept)).key == key
@@ -46,6 +50,11 @@ def test_content_type_is_what_the_client_asked_for():
     assert choose_for_query("SELECT", parse_accept("application/json")).content_type.startswith("application/json")
     assert choose_for_query("CONSTRUCT", parse_accept("application/x-turtle")).content_type.startswith(
         "application/x-turtle")
+
+
+def test_sparql_results_xml_is_no_graph_format():
+    with pytest.raises(NotAcceptable):
+        choose_for_query("CONSTRUCT", parse_accept("application/sparql-results+xml"))
 
 
 def test_unsupported_accept_is_not_acceptable_and_lists_offers():
