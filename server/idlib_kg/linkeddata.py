@@ -313,10 +313,15 @@ def describe_page(iri: str) -> dict:
 
 
 def describe_rdf(iri: str, fmt: str) -> bytes:
-    """Outbound triples (with the blank nodes they lead to), inbound triples, neighbours' labels;
-    literals as the source files write them where the store normalized them
+    """The resource's Concise Bounded Description (outbound triples, and the blank nodes they
+    lead to, however deep: lists, nested structures), its inbound triples and its neighbours'
+    labels; literals as the source files write them where the store normalized them
     (Runtime.written_literals), so a document is a faithful piece of the data."""
-    return as_written(lambda f: _describe_query(iri, f), fmt)
+    written = _runtime().written_literals()
+    triples = dict.fromkeys(  # each triple once, in the order found
+        Triple(t.subject, t.predicate, written.get((t.subject, t.predicate, t.object), t.object))
+        for t in parse(_description_triples(iri), format=RdfFormat.N_TRIPLES))
+    return serialize_graph(list(triples), GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES)
 
 
 def as_written(answer: Callable[[str], bytes], fmt: str) -> bytes:
@@ -330,14 +335,14 @@ def as_written(answer: Callable[[str], bytes], fmt: str) -> bytes:
     return serialize_graph(triples, GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES)
 
 
-def _describe_query(iri: str, fmt: str) -> bytes:
+def _description_triples(iri: str) -> bytes:
+    """N-Triples of describe_rdf: the engine's DESCRIBE is the CBD (it follows blank nodes); the
+    rest is one CONSTRUCT. Blank nodes keep the store's labels in both answers, so they join."""
     ref = iri_ref(iri)
-    return construct(f"""CONSTRUCT {{ {ref} ?p ?o . ?o ?p2 ?o2 . ?o <{RDFS}label> ?ol . ?s ?pi {ref} .
-                                     ?s <{RDFS}label> ?sl }}
-        WHERE {{ {{ {ref} ?p ?o
-                   OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2 }}
-                   OPTIONAL {{ FILTER(isIRI(?o)) ?o <{RDFS}label> ?ol }} }}
-                 UNION {{ ?s ?pi {ref} OPTIONAL {{ ?s <{RDFS}label> ?sl }} }} }}""", fmt)
+    return construct(f"DESCRIBE {ref}", "ntriples") + construct(
+        f"""CONSTRUCT {{ ?o <{RDFS}label> ?ol . ?s ?pi {ref} . ?s <{RDFS}label> ?sl }}
+        WHERE {{ {{ {ref} ?p ?o FILTER(isIRI(?o)) ?o <{RDFS}label> ?ol }}
+                 UNION {{ ?s ?pi {ref} OPTIONAL {{ ?s <{RDFS}label> ?sl }} }} }}""", "ntriples")
 
 
 def exists(iri: str) -> bool:

@@ -23,6 +23,8 @@ ikr:planted rdfs:label "<script>alert('label')</script>"@en ;
     rdfs:comment "a & b < c \\" onmouseover=\\"alert(1)" ;
     rdfs:seeAlso <javascript:alert(1)> , <https://example.org/x?a=1&b=<2>> ;
     <https://example.org/p> ikr:turkey .
+ikr:nested <https://example.org/members> ( ikr:turkey ikr:russia ikr:syria ) ;
+    <https://example.org/holds> [ <https://example.org/inner> [ <https://example.org/deepest> "deep" ] ] .
 """
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import XSD, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
@@ -346,3 +347,17 @@ def test_a_source_file_changed_on_disk_stops_the_written_forms(planted_file, tmp
         assert runtime.graph_sources(loaded) == [] and runtime.written_literals() == {}
     finally:
         runtime.close()
+
+
+def test_a_document_follows_blank_nodes_however_deep_and_lists_to_their_end(client):
+    body = client.get("/doc/nested.nt").get_data()
+    lines = [ln for ln in body.decode().splitlines() if ln.strip()]
+    assert len(lines) == len(set(lines)), "a triple written twice"
+    g = Graph().parse(data=body, format="nt")
+    nested = URIRef(BASE + "id/nested")
+    head = g.value(nested, URIRef("https://example.org/members"))
+    members = list(Collection(g, head))
+    assert members == [URIRef(BASE + "id/" + n) for n in ("turkey", "russia", "syria")]
+    holds = g.value(nested, URIRef("https://example.org/holds"))
+    inner = g.value(holds, URIRef("https://example.org/inner"))
+    assert g.value(inner, URIRef("https://example.org/deepest")) == Literal("deep")
