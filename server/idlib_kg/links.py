@@ -1,16 +1,21 @@
 """`idlib-kg links check|suggest`: our Wikidata links, checked against Wikidata (or a stand-in).
 
-check: every owl:sameAs / skos:closeMatch link to a Wikidata entity is looked up at the
-SPARQL endpoint (default https://query.wikidata.org/sparql; tests use a local Oxigraph server
-loaded with tests/data/wikidata-standin.ttl):
-  - the item exists (an item with no label, no P31 and no triple at all does not),
-  - its English label or an English alias matches the resource's rdfs:label or skos:altLabel
-    after normalisation (Unicode NFKC, case, dashes and quotes, spacing); a near miss
-    (accents dropped, one name inside the other, or very similar spelling) is reported but
-    accepted; for skos:closeMatch (not identity) a different label is only a note,
-  - its instance-of (P31, through subclass-of P279* where the endpoint has it) fits the class
-    of our resource, by CLASS_TABLE; a class not in the table, or an item with no P31 at the
-    endpoint, is "not checked".
+check: every link to a Wikidata entity (owl:sameAs, and the SKOS mappings exactMatch,
+closeMatch, broadMatch, narrowMatch, relatedMatch), from the data's resources and from the
+ontology's classes, properties and concepts, is looked up at the SPARQL endpoint (default
+https://query.wikidata.org/sparql; tests use a local Oxigraph server loaded with
+tests/data/wikidata-standin.ttl):
+  - the entity exists (an entity with no label, no P31 and no triple at all does not),
+  - its English label or an English alias matches the resource's rdfs:label, skos:prefLabel or
+    skos:altLabel after normalisation (Unicode NFKC, case, dashes and quotes, spacing). For the
+    identity links (owl:sameAs, skos:exactMatch) a different label is wrong, and a near miss
+    (accents dropped, very similar spelling) is reported but accepted; one name inside the other
+    ("Turkey" in "Grand National Assembly of Turkey") passes only when the class check below
+    confirms it. For the other mappings (not identity) a different label is only a note,
+  - an ontology class links to an item (Q), a property to a property (P),
+  - a resource's instance-of (P31, through subclass-of P279* where the endpoint has it) fits
+    its class, by CLASS_TABLE; a class not in the table, or an item with no P31 at the
+    endpoint, is "not checked" (the table holds only verified Wikidata classes).
 A table goes to stdout. Exit 0 when no link is wrong, 1 when one is (missing item, label
 mismatch on owl:sameAs, class mismatch), 2 for bad usage or an unreachable endpoint.
 
@@ -45,7 +50,15 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 OWL = "http://www.w3.org/2002/07/owl#"
 SCHEMA = "http://schema.org/"
 USER_AGENT = f"idlib-kg/{__version__} (links check; https://w3id.org/idlib-kg/)"
-LINK_PREDICATES = {OWL + "sameAs": "owl:sameAs", SKOS + "closeMatch": "skos:closeMatch"}
+LINK_PREDICATES = {OWL + "sameAs": "owl:sameAs", SKOS + "exactMatch": "skos:exactMatch",
+                   SKOS + "closeMatch": "skos:closeMatch", SKOS + "broadMatch": "skos:broadMatch",
+                   SKOS + "narrowMatch": "skos:narrowMatch", SKOS + "relatedMatch": "skos:relatedMatch"}
+#: links that say the two are the same: their labels must agree
+IDENTITY = frozenset({OWL + "sameAs", SKOS + "exactMatch"})
+#: what a term of the ontology or its schemes may link to, by its rdf:type: a class to an item
+#: (Q), a property to a property (P), a concept (a role, an event type) to either
+TERM_KINDS = {OWL + "Class": "Q", OWL + "ObjectProperty": "P", OWL + "DatatypeProperty": "P",
+              OWL + "AnnotationProperty": "P", SKOS + "Concept": "QP"}
 
 # Our class -> Wikidata classes an item linked to it may be an instance of (Q-ids verified in the
 # project's reconciliation table). One table, used by `links check` only.
@@ -58,7 +71,7 @@ CLASS_TABLE: dict[str, tuple[str, ...]] = {
     IKG + "Offensive": ("Q831663", "Q645883", "Q178561", "Q180684"),  # campaign, operation, battle, conflict
     IKG + "Airstrike": ("Q2380335", "Q678146"),            # airstrike, bombardment
     IKG + "AerialBombardment": ("Q678146", "Q2380335"),
-    IKG + "Agreement": ("Q131569",),                       # treaty
+    # no ikg:Agreement entry: an agreement need not be a treaty (Q131569), the only verified class
     IKG + "City": ("Q515", "Q1549591", "Q16127605"),       # city, big city, populated place in Syria
 }
 
@@ -85,6 +98,10 @@ def strip_accents(text: str) -> str:
         .replace("ı", "i")
 
 
+#: the detail compare_labels gives a near miss where one name lies inside the other
+CONTAINED = "(one name contains the other)"
+
+
 def compare_labels(ours: list[str], theirs: list[str]) -> tuple[str, str]:
     """(OK|NEAR|WRONG, detail)."""
     a = {normalise(x) for x in ours if x}
@@ -99,7 +116,7 @@ def compare_labels(ours: list[str], theirs: list[str]) -> tuple[str, str]:
             if strip_accents(x) == strip_accents(y):
                 return NEAR, f"{x!r} ~ {y!r} (accents)"
             if re.search(rf"\b{re.escape(x)}\b", y) or re.search(rf"\b{re.escape(y)}\b", x):
-                return NEAR, f"{x!r} ~ {y!r} (one name contains the other)"
+                return NEAR, f"{x!r} ~ {y!r} {CONTAINED}"
             ratio = difflib.SequenceMatcher(None, strip_accents(x), strip_accents(y)).ratio()
             if ratio > best[0]:
                 best = (ratio, x, y)
@@ -218,8 +235,8 @@ class Link:
 def our_links(store) -> list[Link]:
     rows = _local_rows(store, f"""SELECT DISTINCT ?s ?p ?o WHERE {{
         VALUES ?p {{ {' '.join(f'<{p}>' for p in LINK_PREDICATES)} }}
-        ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?o), "{WD}Q")
-                        && !STRSTARTS(STR(?s), "https://w3id.org/idlib-kg/ontology")) }} ORDER BY ?s ?o""")
+        ?s ?p ?o FILTER(isIRI(?s) && (STRSTARTS(STR(?o), "{WD}Q") || STRSTARTS(STR(?o), "{WD}P"))) }}
+        ORDER BY ?s ?o ?p""")
     links = []
     for r in rows:
         links.append(Link(r["s"], r["p"], r["o"][len(WD):], labels_of(store, r["s"]), classes_of(store, r["s"])))
@@ -249,7 +266,12 @@ def check(store, wd: Wikidata) -> list[Finding]:
     findings = []
     for link in links:
         item = items[link.qid]
-        same = link.predicate == OWL + "sameAs"
+        same = link.predicate in IDENTITY
+        kinds = "".join(TERM_KINDS[c] for c in link.classes if c in TERM_KINDS)
+        if kinds and link.qid[0] not in kinds:
+            what, want = ("class", "an item (Q)") if "Q" in kinds else ("property", "a property (P)")
+            findings.append(Finding(link, WRONG, f"an ontology {what} should link to {want}, not {link.qid}"))
+            continue
         if not item.found:
             findings.append(Finding(link, WRONG, f"{link.qid} not found at the endpoint"))
             continue
@@ -259,18 +281,22 @@ def check(store, wd: Wikidata) -> list[Finding]:
             notes.append(f"redirects to {item.redirect}")
             status = NEAR
         lstatus, ldetail = compare_labels(link.labels, item.labels + item.aliases)
-        if lstatus == WRONG:
-            if same:
-                status = WRONG
-                notes.append("label mismatch: " + ldetail)
-            else:
-                notes.append("close match, different label: " + ldetail)
-                status = NOTE if status == OK else status
+        if lstatus != OK and not same:  # a wider, narrower or close match: other names are expected
+            notes.append(f"{LINK_PREDICATES[link.predicate]} (not identity), labels differ: {ldetail}")
+            status = NOTE if status == OK else status
+        elif lstatus == WRONG:
+            status = WRONG
+            notes.append("label mismatch: " + ldetail)
         elif lstatus == NEAR:
             notes.append("near miss: " + ldetail)
             status = NEAR if status == OK else status
+        contained = same and lstatus == NEAR and ldetail.endswith(CONTAINED)
         expected = sorted({q for c in link.classes for q in CLASS_TABLE.get(c, ())})
-        if not expected:
+        if kinds:
+            notes.append("a term of the ontology or its schemes: links to "
+                         + ("an item" if link.qid[0] == "Q" else "a property"))
+            expected = []
+        elif not expected:
             notes.append("class not checked (no table entry for " +
                          (", ".join(_short(c) for c in link.classes) or "untyped") + ")")
         elif not item.types - {"?"}:
@@ -281,12 +307,19 @@ def check(store, wd: Wikidata) -> list[Finding]:
             status = WRONG
             notes.append(f"class mismatch: P31 {sorted(item.types)}, expected one of {expected} "
                          f"for {', '.join(_short(c) for c in link.classes)}")
+            contained = False  # already wrong
+        if contained and not any(n.startswith("class fits") for n in notes):
+            # "Turkey" lies inside "Grand National Assembly of Turkey": a name alone does not make
+            # the same thing. Give the resource the item's name as skos:altLabel where it is one.
+            status = WRONG
+            notes.append("one name inside the other is not identity unless the class fits")
         findings.append(Finding(link, status, "; ".join(notes)))
     return findings
 
 
 def _short(iri: str) -> str:
-    for ns, p in ((IKG, "ikg:"), ("https://w3id.org/idlib-kg/id/", "ikr:"), ("http://www.w3.org/ns/prov#", "prov:")):
+    for ns, p in ((IKG, "ikg:"), ("https://w3id.org/idlib-kg/id/", "ikr:"), ("http://www.w3.org/ns/prov#", "prov:"),
+                  ("https://w3id.org/idlib-kg/scheme/", "scheme:")):
         if iri.startswith(ns):
             return p + iri[len(ns):]
     return iri
@@ -376,7 +409,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("links", help="check our Wikidata links, or suggest candidates",
                               description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="links_command", metavar="ACTION", required=True)
-    c = sub.add_parser("check", help="check every owl:sameAs / skos:closeMatch link to Wikidata",
+    c = sub.add_parser("check", help="check every owl:sameAs and SKOS mapping link to Wikidata",
                        description="Exit 0 all links good, 1 a link is wrong, 2 bad usage or "
                                    "the endpoint cannot be asked.")
     s = sub.add_parser("suggest", help="candidates for resources awaiting reconciliation (writes nothing)")

@@ -41,7 +41,15 @@ def test_project_links_all_check_out(wikidata_standin):
     r = run("check", "--wikidata-endpoint", wikidata_standin.sparql_url)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "ikr:turkey" in r.stdout and "class fits" in r.stdout
-    assert "near-miss" in r.stdout  # ikr:idlib 'Idlib' ~ 'Idlib Governorate' is reported
+    rows = {tuple(ln.split()[:3]): ln for ln in r.stdout.splitlines() if ln.startswith(("ikr:", "ikg:", "scheme:"))}
+    # the ontology's mappings and the role scheme's are checked too, not only the data's links
+    for key in [("ikg:Airstrike", "skos:exactMatch", "wd:Q2380335"), ("ikg:perpetrator", "skos:closeMatch", "wd:P8031"),
+                ("scheme:role/participant", "skos:closeMatch", "wd:P710"),
+                ("ikr:regime-offensive-2020", "skos:broadMatch", "wd:Q79629688"),
+                ("ikr:idlib", "owl:sameAs", "wd:Q233218")]:
+        assert key in rows, f"{key} not checked:\n{r.stdout}"
+    assert " ok " in rows[("ikr:idlib", "owl:sameAs", "wd:Q233218")]  # its altLabel is the item's name
+    assert "links to a property" in rows[("ikg:perpetrator", "skos:closeMatch", "wd:P8031")]
     assert "0 wrong" in r.stdout
 
 
@@ -112,3 +120,41 @@ def test_a_search_api_that_answers_something_else_is_a_warning_not_a_traceback(w
     assert "Traceback" not in r.stderr and "not a wbsearchentities result" in r.stderr
     assert api.requests  # it was asked
     assert "wd:Q7747" in r.stdout  # the SPARQL candidates are still listed
+
+
+CONTAINED_ONLY = """\
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+<https://w3id.org/idlib-kg/id/turkey> owl:sameAs <http://www.wikidata.org/entity/Q274918> .
+<https://w3id.org/idlib-kg/id/syria> owl:sameAs <http://www.wikidata.org/entity/Q131404661> .
+"""
+WRONG_TERMS = """\
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ikg: <https://w3id.org/idlib-kg/ontology#> .
+ikg:Airstrike skos:exactMatch <http://www.wikidata.org/entity/P31> .
+ikg:numberKilled skos:closeMatch <http://www.wikidata.org/entity/Q43> .
+ikg:MilitaryAlliance skos:exactMatch <http://www.wikidata.org/entity/Q43> .
+"""
+
+
+def test_a_name_inside_the_items_name_is_no_identity(wikidata_standin, tmp_path):
+    # "Turkey" lies inside "Grand National Assembly of Turkey", "Syria" inside "Ba'athist Syria"
+    extra = tmp_path / "contained.ttl"
+    extra.write_text(CONTAINED_ONLY)
+    r = run("check", "--wikidata-endpoint", wikidata_standin.sparql_url, "--load", str(extra))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "ikr:turkey owl:sameAs wd:Q274918" in r.stderr and "ikr:syria owl:sameAs wd:Q131404661" in r.stderr
+    assert "ikr:turkey owl:sameAs wd:Q43" not in r.stderr  # the right links stay right
+
+
+def test_ontology_terms_link_to_the_right_kind_of_entity_with_the_same_name(wikidata_standin, tmp_path):
+    extra = tmp_path / "wrong-terms.ttl"
+    extra.write_text(WRONG_TERMS)
+    r = run("check", "--wikidata-endpoint", wikidata_standin.sparql_url, "--load", str(extra))
+    assert r.returncode == 1, r.stdout + r.stderr
+    wrong = {ln.split(":", 1)[1].strip() for ln in r.stderr.splitlines() if ln.startswith("WRONG:")}
+    assert any(w.startswith("ikg:Airstrike skos:exactMatch wd:P31: an ontology class should link to an item")
+               for w in wrong), wrong
+    assert any(w.startswith("ikg:numberKilled skos:closeMatch wd:Q43: an ontology property should link to a property")
+               for w in wrong), wrong
+    assert any(w.startswith("ikg:MilitaryAlliance skos:exactMatch wd:Q43: label mismatch") for w in wrong), wrong
+    assert len(wrong) == 3, wrong
