@@ -37,7 +37,6 @@ from urllib.parse import quote
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    send_file, url_for)
 from pyoxigraph import NamedNode, RdfFormat, Triple, parse
-from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from idlib_kg import resources, void
 from idlib_kg.description import DESCRIPTION_FORMATS, HTML
@@ -45,7 +44,7 @@ from idlib_kg.dataset import read_dataset
 from idlib_kg.executor import PREFIXES as QUERY_PREFIXES, QueryJob
 from idlib_kg.protocol import http_error as query_http_error
 from idlib_kg.export import PREFIXES
-from idlib_kg.negotiation import GRAPH_FORMATS, Format, NotAcceptable, choose
+from idlib_kg.negotiation import GRAPH_FORMATS, Format, from_request
 from idlib_kg.serialization import serialize_graph
 
 log = logging.getLogger(__name__)
@@ -134,10 +133,8 @@ def local_href(iri: str) -> str | None:
 
 
 def negotiate(formats: dict[str, Format]) -> str:
-    try:
-        return choose(formats, request.accept_mimetypes).key
-    except NotAcceptable as e:
-        raise HTTPNotAcceptable(str(e)) from None
+    """The format key for this request (`format=` over Accept; 400 or 406 otherwise)."""
+    return from_request(formats).key
 
 
 def _vary(resp: Response) -> Response:
@@ -530,14 +527,8 @@ def graph(name: str):
         raise query_http_error(runtime.counts_error)
     if iri is None:
         return not_found(base_iri() + "graph/" + name)
-    wanted = request.args.get("format")
-    if wanted:
-        fmt = EXTENSIONS.get(wanted, wanted)
-        if fmt not in DESCRIPTION_FORMATS:
-            abort(400, f"format={wanted!r}: use one of {', '.join(EXTENSIONS)}")
-    else:
-        fmt = negotiate(DESCRIPTION_FORMATS)
-    location = None if wanted else url_for("linkeddata.graph", name=name, format=EXT_OF[fmt])
+    fmt = negotiate(DESCRIPTION_FORMATS)
+    location = None if request.args.get("format") else url_for("linkeddata.graph", name=name, format=EXT_OF[fmt])
     if fmt == "html":
         resp = Response(render_template("graph.html", iri=iri, triples=counts[iri],
                                         downloads={e: url_for("linkeddata.graph", name=name, format=e)

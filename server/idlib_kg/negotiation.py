@@ -100,14 +100,14 @@ def choose(formats: dict[str, Format], accept: MIMEAccept, format_param: str | N
     """Pick a format of one family (RESULT_FORMATS or GRAPH_FORMATS)."""
     if format_param:
         wanted = format_param.strip().lower()
-        family = "graph" if formats is GRAPH_FORMATS else "results"
+        family = "graph" if formats.keys() & GRAPH_FORMATS.keys() else "results"
         wanted = FORMAT_PARAM_ALIASES[family].get(wanted, wanted)
         for f in formats.values():
             if wanted == f.key or wanted == f.media_type or wanted in f.aliases:
                 media = wanted if "/" in wanted else f.media_type
                 return Choice(f, _content_type(media))
         names = ", ".join(formats)
-        raise BadFormat(f"format={format_param!r} cannot be produced for this query; use one of: {names}")
+        raise BadFormat(f"format={format_param!r} cannot be produced here; use one of: {names}")
     default = next(iter(formats.values()))
     if not accept:  # no Accept header at all
         return Choice(default, _content_type(default.media_type))
@@ -121,6 +121,21 @@ def choose(formats: dict[str, Format], accept: MIMEAccept, format_param: str | N
         if best == f.media_type or best in f.aliases:
             return Choice(f, _content_type(best))
     raise AssertionError(best)  # pragma: no cover
+
+
+def from_request(formats: dict[str, Format]) -> Choice:
+    """choose() for the current request, by its `format` parameter (a key, an extension such as
+    ttl or nt, or a media type) or else its Accept header; a format we cannot produce is a 400
+    and an Accept we cannot meet a 406, as HTTP errors. For the pages and documents; /sparql
+    answers go through choose_from_header (memoized)."""
+    from flask import request
+    from werkzeug.exceptions import BadRequest, NotAcceptable as HTTPNotAcceptable
+    try:
+        return choose(formats, request.accept_mimetypes, request.args.get("format"))
+    except BadFormat as e:
+        raise BadRequest(str(e)) from None
+    except NotAcceptable as e:
+        raise HTTPNotAcceptable(str(e)) from None
 
 
 def _without_parameters(accept: MIMEAccept) -> MIMEAccept:

@@ -47,7 +47,7 @@ from idlib_kg import description
 from idlib_kg.cache import CACHEABLE
 from idlib_kg.errors import Answer, error_answer, unexpected_answer
 from idlib_kg.executor import QueryError, QueryJob, QuerySyntaxError
-from idlib_kg.negotiation import BadFormat, NotAcceptable, choose, choose_from_header
+from idlib_kg.negotiation import BadFormat, NotAcceptable, choose_from_header, from_request
 from idlib_kg.safety import (UnsafeQuery, UpdateDatasetConflict, add_using, check_loads,
                              check_services, inspect)
 
@@ -313,12 +313,7 @@ def _result_headers(resp: Response) -> Response:
 
 def service_description() -> Response:
     rt = _runtime()
-    try:
-        choice = choose(description.DESCRIPTION_FORMATS, request.accept_mimetypes, request.args.get("format"))
-    except BadFormat as e:
-        raise BadRequest(str(e)) from None
-    except NotAcceptable as e:
-        raise HTTPNotAcceptable(str(e)) from None
+    choice = from_request(description.DESCRIPTION_FORMATS)
     endpoint = request.base_url
     update_endpoint = request.url_root + "update" if rt.settings.update_enabled else None
     graphs = rt.graph_counts()

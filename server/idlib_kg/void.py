@@ -15,11 +15,10 @@ import json
 
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import Literal, NamedNode, Triple
-from werkzeug.exceptions import NotAcceptable as HTTPNotAcceptable
 
 from idlib_kg.description import DESCRIPTION_FORMATS
 from idlib_kg.executor import QueryJob
-from idlib_kg.negotiation import NotAcceptable, choose
+from idlib_kg.negotiation import from_request
 from idlib_kg.serialization import serialize_graph
 from idlib_kg.vocab import prefixes
 
@@ -130,10 +129,7 @@ def describe(base: str, endpoint: str, site: str) -> tuple[list[Triple], dict]:
 @bp.get("/.well-known/void")
 @bp.get("/void")
 def void_description() -> Response:
-    try:
-        fmt = choose(DESCRIPTION_FORMATS, request.accept_mimetypes)
-    except NotAcceptable as e:
-        raise HTTPNotAcceptable(str(e)) from None
+    fmt = from_request(DESCRIPTION_FORMATS)
     settings = current_app.config["IDLIB_KG_SETTINGS"]
     site = request.url_root
     triples, facts = describe(settings.base_iri, site + "sparql", site)

@@ -361,3 +361,31 @@ def test_a_document_follows_blank_nodes_however_deep_and_lists_to_their_end(clie
     holds = g.value(nested, URIRef("https://example.org/holds"))
     inner = g.value(holds, URIRef("https://example.org/inner"))
     assert g.value(inner, URIRef("https://example.org/deepest")) == Literal("deep")
+
+
+@pytest.mark.parametrize("path, wanted, media", [
+    ("/graph/links", "text/turtle", "text/turtle"),
+    ("/graph/links", "n-triples", "application/n-triples"),
+    ("/graph/links", "json", "application/ld+json"),
+    ("/ontology", "nt", "application/n-triples"),
+    ("/void", "nt", "application/n-triples"),
+    ("/void", "rdf", "application/rdf+xml"),
+    ("/sparql", "ttl", "text/turtle"),  # the service description
+])
+def test_every_document_takes_the_same_format_values(client, path, wanted, media):
+    r = client.get(path, query_string={"format": wanted}, headers={"Accept": "text/html"})
+    assert r.status_code == 200 and r.headers["Content-Type"].split(";")[0] == media, (r.status_code, r.headers)
+    assert len(Graph().parse(data=r.data, format={"text/turtle": "turtle", "application/n-triples": "nt",
+                                                  "application/ld+json": "json-ld",
+                                                  "application/rdf+xml": "xml"}[media])) > 0
+
+
+def test_a_thing_redirects_to_the_document_in_the_format_asked(client):
+    r = client.get("/id/turkey", query_string={"format": "nt"}, headers={"Accept": "text/html"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/doc/turkey.nt")
+
+
+@pytest.mark.parametrize("path", ["/graph/links", "/ontology", "/void", "/id/turkey"])
+def test_a_format_no_document_comes_in_is_400_naming_the_formats(client, path):
+    r = client.get(path, query_string={"format": "png"})
+    assert r.status_code == 400 and "turtle" in r.get_data(as_text=True)
