@@ -38,6 +38,7 @@ import requests
 
 from idlib_kg import __version__
 from idlib_kg.config import positive_float, positive_int
+from idlib_kg.vocab import WIKIDATA_LINKS
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,8 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 OWL = "http://www.w3.org/2002/07/owl#"
 SCHEMA = "http://schema.org/"
 USER_AGENT = f"idlib-kg/{__version__} (links check; https://w3id.org/idlib-kg/)"
-LINK_PREDICATES = {OWL + "sameAs": "owl:sameAs", SKOS + "exactMatch": "skos:exactMatch",
-                   SKOS + "closeMatch": "skos:closeMatch", SKOS + "broadMatch": "skos:broadMatch",
-                   SKOS + "narrowMatch": "skos:narrowMatch", SKOS + "relatedMatch": "skos:relatedMatch"}
+#: each Wikidata link property -> how the table writes it
+LINK_PREDICATES = {iri: ("owl:" if name == "sameAs" else "skos:") + name for name, iri in WIKIDATA_LINKS.items()}
 #: links that say the two are the same: their labels must agree
 IDENTITY = frozenset({OWL + "sameAs", SKOS + "exactMatch"})
 #: what a term of the ontology or its schemes may link to, by its rdf:type: a class to an item
@@ -103,26 +103,28 @@ CONTAINED = "(one name contains the other)"
 
 
 def compare_labels(ours: list[str], theirs: list[str]) -> tuple[str, str]:
-    """(OK|NEAR|WRONG, detail)."""
-    a = {normalise(x) for x in ours if x}
-    b = {normalise(x) for x in theirs if x}
+    """(OK|NEAR|WRONG, detail). Near misses are tried strongest first over every pair of names
+    (accents, then spelling, then one name inside the other), in sorted order, so the verdict
+    never depends on the order of the labels."""
+    a = sorted({normalise(x) for x in ours if x})
+    b = sorted({normalise(x) for x in theirs if x})
     if not b:
         return WRONG, "no English label at the endpoint"
-    if a & b:
-        return OK, f"label {sorted(a & b)[0]!r}"
-    best = (0.0, "", "")
-    for x in a:
-        for y in b:
-            if strip_accents(x) == strip_accents(y):
-                return NEAR, f"{x!r} ~ {y!r} (accents)"
-            if re.search(rf"\b{re.escape(x)}\b", y) or re.search(rf"\b{re.escape(y)}\b", x):
-                return NEAR, f"{x!r} ~ {y!r} {CONTAINED}"
-            ratio = difflib.SequenceMatcher(None, strip_accents(x), strip_accents(y)).ratio()
-            if ratio > best[0]:
-                best = (ratio, x, y)
-    if best[0] >= 0.8:
-        return NEAR, f"{best[1]!r} ~ {best[2]!r} (similarity {best[0]:.2f})"
-    return WRONG, f"ours {sorted(a)} vs Wikidata {sorted(b)}"
+    same = sorted(set(a) & set(b))
+    if same:
+        return OK, f"label {same[0]!r}"
+    pairs = [(x, y) for x in a for y in b]
+    for x, y in pairs:
+        if strip_accents(x) == strip_accents(y):
+            return NEAR, f"{x!r} ~ {y!r} (accents)"
+    ratio, x, y = max(((difflib.SequenceMatcher(None, strip_accents(x), strip_accents(y)).ratio(), x, y)
+                       for x, y in pairs), key=lambda r: r[0], default=(0.0, "", ""))
+    if ratio >= 0.8:
+        return NEAR, f"{x!r} ~ {y!r} (similarity {ratio:.2f})"
+    for x, y in pairs:
+        if re.search(rf"\b{re.escape(x)}\b", y) or re.search(rf"\b{re.escape(y)}\b", x):
+            return NEAR, f"{x!r} ~ {y!r} {CONTAINED}"
+    return WRONG, f"ours {a} vs Wikidata {b}"
 
 
 # --------------------------------------------------------------------------- the endpoint
@@ -272,6 +274,10 @@ def check(store, wd: Wikidata) -> list[Finding]:
             what, want = ("class", "an item (Q)") if "Q" in kinds else ("property", "a property (P)")
             findings.append(Finding(link, WRONG, f"an ontology {what} should link to {want}, not {link.qid}"))
             continue
+        if not kinds and link.qid[0] != "Q":
+            findings.append(Finding(link, WRONG, f"a resource of the data links to an item (Q), not to "
+                                                 f"the property {link.qid}"))
+            continue
         if not item.found:
             findings.append(Finding(link, WRONG, f"{link.qid} not found at the endpoint"))
             continue
@@ -312,7 +318,9 @@ def check(store, wd: Wikidata) -> list[Finding]:
             # "Turkey" lies inside "Grand National Assembly of Turkey": a name alone does not make
             # the same thing. Give the resource the item's name as skos:altLabel where it is one.
             status = WRONG
-            notes.append("one name inside the other is not identity unless the class fits")
+            notes.append("one name inside the other is no identity" + (
+                ": give the term the item's name as skos:altLabel if it is one" if kinds
+                else " unless the class fits (or give the resource the item's name as skos:altLabel)"))
         findings.append(Finding(link, status, "; ".join(notes)))
     return findings
 

@@ -39,6 +39,14 @@ NAMESPACES: dict[str, str] = {
 }
 
 
+#: the properties that link our resources and terms to Wikidata, by their local names: owl:sameAs
+#: for identity, and the SKOS mapping properties (links check, the pages, VoID's linksets)
+WIKIDATA_LINKS: dict[str, str] = {
+    "sameAs": NAMESPACES["owl"] + "sameAs",
+    **{m: NAMESPACES["skos"] + m for m in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")},
+}
+
+
 def prefixes(*names: str) -> dict[str, str]:
     """prefix -> namespace IRI for the given prefixes, in the order given."""
     return {name: NAMESPACES[name] for name in names}

@@ -20,7 +20,7 @@ from idlib_kg.description import DESCRIPTION_FORMATS
 from idlib_kg.executor import QueryJob
 from idlib_kg.negotiation import from_request
 from idlib_kg.serialization import serialize_graph
-from idlib_kg.vocab import prefixes
+from idlib_kg.vocab import WIKIDATA_LINKS, prefixes
 
 bp = Blueprint("void", __name__)
 
@@ -31,9 +31,6 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 WD = "http://www.wikidata.org/entity/"
-LINK_PREDICATES = {"sameAs": "http://www.w3.org/2002/07/owl#sameAs",
-                   "exactMatch": "http://www.w3.org/2004/02/skos/core#exactMatch",
-                   "closeMatch": "http://www.w3.org/2004/02/skos/core#closeMatch"}
 EXAMPLES = ("id/attack-2020-02-27", "id/turkey", "id/erdogan", "id/claim-daily-sabah-regime-attack")
 PREFIXES = prefixes("void", "dcterms", "foaf", "owl", "skos", "xsd")
 
@@ -105,7 +102,7 @@ def describe(base: str, endpoint: str, site: str) -> tuple[list[Triple], dict]:
           Triple(wikidata, NamedNode(VOID + "sparqlEndpoint"), NamedNode("https://query.wikidata.org/sparql")),
           Triple(wikidata, NamedNode(VOID + "uriSpace"), Literal(WD))]
     linksets = []
-    for name, pred in LINK_PREDICATES.items():
+    for name, pred in WIKIDATA_LINKS.items():
         count = int(_rows(f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{
             ?s <{pred}> ?o FILTER(STRSTARTS(STR(?o), "{WD}")) }} }}""")[0]["n"]["value"])
         if not count:
