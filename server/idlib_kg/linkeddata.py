@@ -46,6 +46,7 @@ from idlib_kg.protocol import http_error as query_http_error
 from idlib_kg.export import PREFIXES
 from idlib_kg.negotiation import GRAPH_FORMATS, Format, from_request
 from idlib_kg.serialization import serialize_graph
+from idlib_kg.vocab import WIKIDATA_LINKS
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 NIF = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"
 GAF = "http://groundedannotationframework.org/gaf#"
 WD = "http://www.wikidata.org/entity/"
-LINK_PREDICATES = (OWL + "sameAs", SKOS + "closeMatch", SKOS + "exactMatch")
+LINK_IRIS = frozenset(WIKIDATA_LINKS.values())
 ARTICLE_TEXT_PATH = "id/article/text"
 #: characters an IRI path keeps as they are (RFC 3987 ipath): the rest is percent-encoded
 IRI_PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -293,7 +294,7 @@ def describe_page(iri: str) -> dict:
         by_key[key] = v
         if p == RDF_TYPE:
             types.append(v)
-        if p in LINK_PREDICATES and o["type"] == "uri" and o["value"].startswith(WD):
+        if p in LINK_IRIS and o["type"] == "uri" and o["value"].startswith(WD):
             links.append((compact(p), v))
         properties.setdefault(p, []).append(v)
     inbound: dict[str, list[Value]] = {}
@@ -310,14 +311,15 @@ def describe_page(iri: str) -> dict:
 
 
 def describe_rdf(iri: str, fmt: str) -> bytes:
-    """The resource's Concise Bounded Description (outbound triples, and the blank nodes they
-    lead to, however deep: lists, nested structures), its inbound triples and its neighbours'
-    labels; literals as the source files write them where the store normalized them
-    (Runtime.written_literals), so a document is a faithful piece of the data."""
+    """The resource's outbound triples with the blank nodes they lead to (its Concise Bounded
+    Description, to BLANK_DEPTH levels: lists and nested structures whole), its inbound triples
+    and its neighbours' labels, each triple once; literals as the source files write them where
+    the store normalized them (Runtime.written_literals), so a document is a faithful piece of
+    the data."""
     written = _runtime().written_literals()
     triples = dict.fromkeys(  # each triple once, in the order found
         Triple(t.subject, t.predicate, written.get((t.subject, t.predicate, t.object), t.object))
-        for t in parse(_description_triples(iri), format=RdfFormat.N_TRIPLES))
+        for t in parse(construct(_description_query(iri), "ntriples"), format=RdfFormat.N_TRIPLES))
     return serialize_graph(list(triples), GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES)
 
 
@@ -332,14 +334,25 @@ def as_written(answer: Callable[[str], bytes], fmt: str) -> bytes:
     return serialize_graph(triples, GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES)
 
 
-def _description_triples(iri: str) -> bytes:
-    """N-Triples of describe_rdf: the engine's DESCRIBE is the CBD (it follows blank nodes); the
-    rest is one CONSTRUCT. Blank nodes keep the store's labels in both answers, so they join."""
+#: blank nodes a document follows from its resource: an RDF list of this many members comes whole
+BLANK_DEPTH = 16
+
+
+def _description_query(iri: str) -> str:
+    """describe_rdf's CONSTRUCT: one query, so blank nodes join within one answer whatever the
+    store (a remote store may number them afresh in each answer), and the same on every store
+    (Virtuoso's DESCRIBE does not follow blank nodes). Branch k reaches the blank nodes k
+    steps away and gives their triples."""
     ref = iri_ref(iri)
-    return construct(f"DESCRIBE {ref}", "ntriples") + construct(
-        f"""CONSTRUCT {{ ?o <{RDFS}label> ?ol . ?s ?pi {ref} . ?s <{RDFS}label> ?sl }}
-        WHERE {{ {{ {ref} ?p ?o FILTER(isIRI(?o)) ?o <{RDFS}label> ?ol }}
-                 UNION {{ ?s ?pi {ref} OPTIONAL {{ ?s <{RDFS}label> ?sl }} }} }}""", "ntriples")
+    template = [f"{ref} ?p ?o .", f"?o <{RDFS}label> ?ol .", f"?s ?pi {ref} .", f"?s <{RDFS}label> ?sl ."]
+    branches = [f"{{ {ref} ?p ?o OPTIONAL {{ FILTER(isIRI(?o)) ?o <{RDFS}label> ?ol }} }}",
+                f"{{ ?s ?pi {ref} OPTIONAL {{ ?s <{RDFS}label> ?sl }} }}"]
+    for k in range(1, BLANK_DEPTH + 1):
+        chain = " ".join(f"{'?b' + str(j - 1) if j > 1 else ref} ?r{j} ?b{j} FILTER(isBlank(?b{j}))"
+                         for j in range(1, k + 1))
+        template.append(f"?b{k} ?q{k} ?v{k} .")
+        branches.append(f"{{ {chain} ?b{k} ?q{k} ?v{k} }}")
+    return f"CONSTRUCT {{ {' '.join(template)} }} WHERE {{ {' UNION '.join(branches)} }}"
 
 
 def exists(iri: str) -> bool:

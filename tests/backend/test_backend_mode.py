@@ -214,3 +214,37 @@ def test_virtuoso_with_digest_credentials(virtuoso_store, start_server, raw_serv
                          "--backend-password", "wrong")
     r = requests.get(wrong.endpoint, params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
     assert r.status_code == 502 and "--backend-password" in r.text
+
+
+NESTED_GRAPH = "https://w3id.org/idlib-kg/graph/test-nested"
+NESTED = """\
+<https://w3id.org/idlib-kg/id/test-nested> <https://example.org/members> (
+    <https://w3id.org/idlib-kg/id/turkey> <https://w3id.org/idlib-kg/id/russia> <https://w3id.org/idlib-kg/id/syria> ) ;
+  <https://example.org/holds> [ <https://example.org/inner> [ <https://example.org/deepest> "deep" ] ] .
+"""
+
+
+@pytest.mark.parametrize("store_name", ["oxigraph", "virtuoso"])
+def test_documents_follow_blank_nodes_on_every_store(request, store_name):
+    # Virtuoso's DESCRIBE does not follow blank nodes, and a store may label them afresh in each
+    # answer: a document is one CONSTRUCT that follows them itself
+    store = request.getfixturevalue(f"{store_name}_store")
+    backend = request.getfixturevalue(f"{store_name}_backend")
+    store.put_graph(NESTED_GRAPH, NESTED)
+    try:
+        r = requests.get(backend.url + "doc/test-nested.nt", timeout=60)
+        assert r.status_code == 200, r.text
+        from rdflib import Graph, Literal, URIRef
+        from rdflib.collection import Collection
+        g = Graph().parse(data=r.content, format="nt")
+        ex = "https://example.org/"
+        me = URIRef("https://w3id.org/idlib-kg/id/test-nested")
+        members = list(Collection(g, g.value(me, URIRef(ex + "members"))))
+        assert [str(m).rsplit("/", 1)[-1] for m in members] == ["turkey", "russia", "syria"]
+        inner = g.value(g.value(me, URIRef(ex + "holds")), URIRef(ex + "inner"))
+        assert g.value(inner, URIRef(ex + "deepest")) == Literal("deep")
+    finally:
+        if store_name == "virtuoso":
+            store.isql(f"SPARQL CLEAR GRAPH <{NESTED_GRAPH}>")
+        else:
+            requests.delete(store.base_url + "/store", params={"graph": NESTED_GRAPH}, timeout=60)

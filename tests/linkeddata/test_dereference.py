@@ -79,6 +79,8 @@ def test_html_page_shows_label_types_values_sentence_and_wikidata(client):
     assert "33 Turkish soldiers were killed" in html
     turkey = client.get("/doc/turkey.html").get_data(as_text=True)
     assert 'href="http://www.wikidata.org/entity/Q43"' in turkey and 'id="wikidata"' in turkey
+    wider = client.get("/doc/regime-offensive-2020.html").get_data(as_text=True)  # a broadMatch
+    assert 'href="http://www.wikidata.org/entity/Q79629688"' in wider and 'id="wikidata"' in wider
 
 
 def test_html_escapes_planted_literals_and_iris(client):
@@ -247,12 +249,16 @@ def test_a_path_that_is_no_iri_is_404_not_a_query_error(odd_client, path):
 
 def test_void_lists_every_kind_of_wikidata_link_and_answers_html_as_text_html(client):
     g = Graph().parse(data=client.get("/void", headers={"Accept": "text/turtle"}).data, format="turtle")
-    links = Graph().parse(REPO / "triples" / "wikidata-links.ttl") + Graph().parse(REPO / "ontology" / "idlib-kg.ttl")
-    exact = {(s, o) for s, o in links.subject_objects(URIRef("http://www.w3.org/2004/02/skos/core#exactMatch"))
-             if str(o).startswith("http://www.wikidata.org/entity/")}
-    assert exact
-    linkset = URIRef(BASE + "void#wikidata-exactMatch")
-    assert g.value(linkset, VOID.triples).toPython() == len(exact)
+    links = Graph()
+    for path in ("triples/wikidata-links.ttl", "ontology/idlib-kg.ttl", "ontology/event-types.ttl"):
+        links.parse(REPO / path)
+    for kind in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch"):
+        pairs = {(s, o) for s, o in links.subject_objects(URIRef("http://www.w3.org/2004/02/skos/core#" + kind))
+                 if str(o).startswith("http://www.wikidata.org/entity/")}
+        assert pairs, kind
+        linkset = URIRef(BASE + "void#wikidata-" + kind)
+        assert g.value(linkset, VOID.triples) is not None, f"no {kind} linkset"
+        assert g.value(linkset, VOID.triples).toPython() == len(pairs), kind
     r = client.get("/void", headers={"Accept": "application/xhtml+xml"})
     assert r.headers["Content-Type"].startswith("text/html")
 
