@@ -8,7 +8,8 @@ Policy (documented for clients):
 - No Accept header, or only wildcards (`*/*`, `application/*`): SPARQL JSON for SELECT/ASK,
   Turtle for CONSTRUCT/DESCRIBE.
 - `application/xml` or `text/xml` for a CONSTRUCT/DESCRIBE gets RDF/XML (so a browser's
-  `application/xml;q=0.9` does too; its `text/html` goes to the pages, not to query answers).
+  `application/xml;q=0.9` does too). Only query answers read them so: on the pages and
+  documents, whose formats include HTML, a browser's XML types never outrank its HTML.
   The SPARQL results type `application/sparql-results+xml` is not RDF: 406, as for any type we
   do not offer.
 - An Accept header naming only types we do not offer: 406, with the offered types listed.
@@ -21,7 +22,7 @@ for application/json), with charset=utf-8 on text types.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
@@ -47,9 +48,13 @@ RESULT_FORMATS: dict[str, Format] = {f.key: f for f in (
 GRAPH_FORMATS: dict[str, Format] = {f.key: f for f in (
     Format("turtle", "text/turtle", ("application/turtle", "application/x-turtle"), RdfFormat.TURTLE),
     Format("ntriples", "application/n-triples", (), RdfFormat.N_TRIPLES),
-    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"), RdfFormat.RDF_XML),
+    Format("rdfxml", "application/rdf+xml", (), RdfFormat.RDF_XML),
     Format("jsonld", "application/ld+json", (), RdfFormat.JSON_LD),
 )}
+
+#: what CONSTRUCT/DESCRIBE answers offer: the graph formats, generic XML meaning RDF/XML
+GRAPH_ANSWER_FORMATS: dict[str, Format] = {
+    **GRAPH_FORMATS, "rdfxml": replace(GRAPH_FORMATS["rdfxml"], aliases=("application/xml", "text/xml"))}
 
 ALL_FORMATS = {**RESULT_FORMATS, **GRAPH_FORMATS}
 
@@ -88,7 +93,7 @@ def _content_type(media_type: str) -> str:
 
 
 def family_for(form: str) -> dict[str, Format]:
-    return GRAPH_FORMATS if form.upper() in GRAPH_FORMS else RESULT_FORMATS
+    return GRAPH_ANSWER_FORMATS if form.upper() in GRAPH_FORMS else RESULT_FORMATS
 
 
 def offered(formats: dict[str, Format]) -> list[str]:

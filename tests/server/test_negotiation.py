@@ -144,3 +144,10 @@ def test_http_accept_with_parameters_is_honoured_on_queries_and_documents(endpoi
     doc = requests.get(endpoint.url + "id/turkey", headers={"Accept": profile})
     assert doc.status_code == 200 and doc.headers["Content-Type"].startswith("application/ld+json")
     assert "@context" in doc.json()
+
+
+def test_a_browsers_xml_types_never_outrank_its_html_on_the_pages():
+    from idlib_kg.description import DESCRIPTION_FORMATS
+    old_webkit = "application/xml,application/xhtml+xml,text/html;q=0.9,text/plain;q=0.8,image/png,*/*;q=0.5"
+    assert choose(DESCRIPTION_FORMATS, parse_accept(old_webkit)).key == "html"
+    assert choose_for_query("CONSTRUCT", parse_accept(old_webkit)).key == "rdfxml"  # a query answer: XML
