@@ -173,3 +173,11 @@ def test_serving_freezes_start_up_objects_and_collects_young_objects_less_often(
             "gc.get_threshold()[1:] == before[1:])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "True", "True"]
+
+
+def test_a_forked_front_freezes_without_collecting():
+    # a collection after fork writes to every inherited object (and copies its page)
+    code = ("import gc; from idlib_kg.app import settle_gc; calls = []; gc.collect(); gc.callbacks.append(lambda *a: calls.append(a)); "
+            "settle_gc(collect=False); print(len(calls), gc.get_freeze_count() > 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0", "True"]
