@@ -146,6 +146,7 @@ class _Facts:
         return None
 
     def awaiting(self, iri: str) -> bool:
+        """Flagged ikg:awaitingReconciliation true: nobody has looked for its item yet."""
         return any(v.value == "true" for v in self.values(iri, IKG + "awaitingReconciliation"))
 
     def contested(self, claim: str) -> bool:
@@ -246,13 +247,16 @@ def quickstatements(store: Store) -> str:
     for row in f.rows(QS_EVENTS):
         e = row["e"].value
         label = row["label"].value if "label" in row else f.label(e)
-        existing = f.qid(e)
-        if not existing and not f.awaiting(e):
+        existing, awaiting = f.qid(e), f.awaiting(e)
+        if not existing and not awaiting:
             groupings.append(f"#   <{e}> {label}")
             continue
         out += ["", f"# <{e}> {label}"]
         lines: list[str] = []
-        if existing:
+        if existing and awaiting:
+            out.append(f"# linked to {existing} but still flagged awaiting reconciliation: confirm the "
+                       "link, drop the flag and export again; until then nothing here runs")
+        elif existing:
             out.append(f"# already on Wikidata as {existing}: statements go to that item")
         else:
             out.append("# awaits reconciliation: search Wikidata before creating (see the header)")
@@ -303,7 +307,9 @@ def quickstatements(store: Store) -> str:
                            OPTIONAL {{ ?claim <{IKG}polarity> ?polarity }} }} }} ORDER BY ?agent ?claim""")
             for r in claimed:
                 agent = f.label(r["agent"].value)
-                if "claim" not in r:
+                if "claim" not in r:  # a role no claim carries: still not a plain statement
+                    lines.append(f"# P8031 omitted: {agent} is named as perpetrator only through a role, "
+                                 "not stated plainly (ikg:perpetrator)")
                     continue
                 claim, claimant = r["claim"].value, f.label(r["claimant"].value)
                 if "polarity" in r and r["polarity"].value == IKG + "Negative":
@@ -323,7 +329,7 @@ def quickstatements(store: Store) -> str:
             lines.append(stmt("P710", q) if q else f"# P710: {f.label(who)} {SAMEAS_AWAITING}")
         if existing:
             lines = [ln.replace("LAST\t", existing + "\t", 1) for ln in lines]
-        else:  # a proposal: nothing runs until an editor uncomments it
+        if awaiting:  # a proposal: nothing runs until an editor uncomments it
             lines = [ln if ln.startswith("#") else "#\t" + ln for ln in lines]
         out += lines
     if groupings:

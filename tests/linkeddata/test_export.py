@@ -155,7 +155,11 @@ def test_quickstatements_propose_unreconciled_events_only_as_comments(tmp_path):
     assert [ln for ln in text.splitlines() if ln and not ln.startswith("#")] == []
     verified = set(re.findall(r"wd:(Q\d+)", (REPO / "triples" / "wikidata-links.ttl").read_text()))
     proposed = [ln[2:] for ln in text.splitlines() if ln.startswith("#\t")]
-    assert proposed.count("CREATE") == 3  # the attack, the Sochi deal, the cease-fire
+    flagged = {str(s) for s in Graph().parse(REPO / "triples" / "wikidata-links.ttl").subjects(
+        URIRef("https://w3id.org/idlib-kg/ontology#awaitingReconciliation"), Literal(True))}
+    events = {e for e in flagged if f"# <{e}>" in text}
+    assert {"https://w3id.org/idlib-kg/id/" + n for n in ("attack-2020-02-27", "sochi-agreement")} <= events
+    assert proposed.count("CREATE") == len(events)  # one proposal per flagged event, nothing else
     for ln in proposed:
         if ln != "CREATE":
             _check_statement(ln, verified)
@@ -191,3 +195,18 @@ def test_quickstatements_send_a_linked_events_statements_to_its_item_once_each(t
 
 def test_quickstatements_quantities_are_plain_decimals():
     assert _qs_number(1_000_000.0) == "1000000" and _qs_number(2.5) == "2.5" and _qs_number(33) == "33"
+
+
+def test_quickstatements_run_nothing_for_an_event_both_linked_and_awaiting(tmp_path):
+    linked = tmp_path / "linked.ttl"  # a test link, not a claim about Wikidata
+    linked.write_text("<https://w3id.org/idlib-kg/id/attack-2020-02-27> "
+                      "<http://www.w3.org/2002/07/owl#sameAs> <http://www.wikidata.org/entity/Q99999992> .\n")
+    out = tmp_path / "x.qs.tsv"
+    r = subprocess.run([sys.executable, "-m", "idlib_kg", "export", "--format", "quickstatements",
+                        "--load", str(linked), "-o", str(out)], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text(encoding="utf-8")
+    attack = _block(text, "attack-2020-02-27")
+    assert "still flagged awaiting reconciliation" in attack
+    assert all(ln.startswith("#") for ln in attack.splitlines()), attack
+    assert "#\tQ99999992\tP1120\t33\t" in attack  # addressed to the item, once confirmed
