@@ -89,7 +89,8 @@ class _Message:
     """One request as the parser delivers it (httptools calls the on_* methods)."""
 
     __slots__ = ("url", "headers", "chunks", "body", "body_size", "keep_alive", "method", "version",
-                 "too_large", "expect_continue", "content_length", "head_too_large", "hosts", "codings")
+                 "too_large", "expect_continue", "content_length", "head_too_large", "hosts", "codings",
+                 "trailers_too_large")
 
     def __init__(self) -> None:
         self.url = b""
@@ -106,6 +107,7 @@ class _Message:
         self.head_too_large = False
         self.hosts: list[bytes] = []       # Host header values
         self.codings: list[bytes] = []     # Transfer-Encoding, in order
+        self.trailers_too_large = False
 
 
 class _Parse:
@@ -141,7 +143,7 @@ class _Parse:
         # a trailer of a chunked body: never a request header for the app, but counted
         self.trailer_bytes += len(name) + len(value)
         if self.trailer_bytes > self.max_head:
-            self.current.head_too_large = True
+            self.current.head_too_large = self.current.trailers_too_large = True
 
     def on_headers_complete(self) -> None:
         m = self.current
@@ -426,9 +428,9 @@ class HTTPFront:
         advice = "send a long query as a POST body (application/sparql-query) instead of in the URL"
         # the target alone fills the limit (less the request line's few other bytes): RFC 9110's
         # 414; a head still arriving may not have ended its target yet, and that is the target too
-        if m is not None and len(m.url) > self.max_head - _REQUEST_LINE_SLACK:
-            return _Refusal("414 URI Too Long",
-                            f"the request target is over {self.max_head - _REQUEST_LINE_SLACK:,} bytes; {advice}")
+        longest = max(self.max_head - _REQUEST_LINE_SLACK, self.max_head // 2)
+        if m is not None and not m.trailers_too_large and len(m.url) > longest:
+            return _Refusal("414 URI Too Long", f"the request target is over {longest:,} bytes; {advice}")
         return _Refusal("431 Request Header Fields Too Large",
                         f"the request line and headers are over {self.max_head:,} bytes; {advice}")
 

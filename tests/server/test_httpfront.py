@@ -900,3 +900,20 @@ def test_options_asterisk_is_answered_by_the_front_with_allow_and_keeps_the_conn
     assert response.header("Content-Length") is None
     assert reader.response().json()["path"] == "/after"  # kept alive, next request answered
     assert server.calls == ["/after"]  # OPTIONS * never reached the app
+
+
+def test_a_small_head_limit_still_tells_a_long_target_from_long_headers(serve):
+    small = serve(max_head=50)
+    response, _ = exchange(small, get("/x", "X-Pad: " + "p" * 100), closed_within=3.0)
+    assert response.status == 431  # the headers, not the 2-byte target
+    response, _ = exchange(small, get("/" + "q" * 60), closed_within=3.0)
+    assert response.status == 414 and "over 25 bytes" in response.body.decode()
+
+
+def test_long_trailers_behind_a_long_target_get_431(serve):
+    front = serve(max_head=200)  # a 150-byte target fits the head but is over the 414 threshold (136)
+    conn = front.connect()
+    conn.sendall(b"POST /" + b"q" * 150 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 + b"1\r\na\r\n0\r\nX-Trailer: " + b"t" * 300 + b"\r\n\r\n")
+    assert Reader(conn).response().status == 431
+    conn.close()
