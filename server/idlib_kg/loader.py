@@ -52,6 +52,7 @@ SKOLEM_BASE = "https://w3id.org/idlib-kg/.well-known/genid/"
 DEFAULT_CHUNK_BYTES = 5_000_000
 DEFAULT_BATCH = 500
 UNSUPPORTED = (404, 405, 501)
+SKOLEMIZE = ("auto", "always", "never")
 
 
 class LoadError(Exception):
@@ -77,6 +78,10 @@ class Target:
     timeout: float = 600.0
     token: str | None = None             # Authorization: Bearer (an idlib-kg /update, for one)
     skolemize: str = "auto"              # auto, always or never (module docstring)
+
+    def __post_init__(self) -> None:
+        if self.skolemize not in SKOLEMIZE:
+            raise ValueError(f"skolemize={self.skolemize!r}: use one of {', '.join(SKOLEMIZE)}")
     progress: Callable[[str], None] = field(default=lambda msg: print(msg, file=sys.stderr, flush=True))
 
 
@@ -314,10 +319,12 @@ class Loader:
         if used is None:
             if self.t.protocol == "gsp":
                 raise LoadError("no Graph Store endpoint found; give --gsp-endpoint or --protocol update")
-            if self.t.skolemize == "never" and any(isinstance(t, BlankNode) for q in quads
-                                                   for t in (q.subject, q.object)):
-                raise LoadError("SPARQL Update cannot carry blank nodes across INSERT DATA batches "
-                                "(each batch would make new ones): load with --skolemize auto")
+            if any(isinstance(t, BlankNode) for q in quads for t in (q.subject, q.object)):
+                if self.t.skolemize == "never":
+                    raise LoadError("SPARQL Update cannot carry blank nodes across INSERT DATA batches "
+                                    "(each batch would make new ones): load with --skolemize auto")
+                self.t.progress("idlib-kg load: blank nodes skolemized: SPARQL Update's INSERT DATA "
+                                "batches cannot share them")
             self.load_update(skolemized, self.update_url())
             used = "update"
         self.t.progress(f"idlib-kg load: done, {total:,} triples via {used} in {time.monotonic() - started:.1f} s")
@@ -370,7 +377,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", type=positive_int, default=DEFAULT_BATCH, metavar="N",
                    help="triples per INSERT DATA (default 500)")
     p.add_argument("--timeout", type=positive_float, default=600.0, metavar="S", help="per request (default 600)")
-    p.add_argument("--skolemize", choices=("auto", "always", "never"), default="auto",
+    p.add_argument("--skolemize", choices=SKOLEMIZE, default="auto",
                    help="blank nodes to IRIs: auto (default) where one request cannot carry them "
                         "all (SPARQL Update, a graph in several chunks), always, or never")
     p.add_argument("--load", type=Path, action="append", default=[], metavar="FILE",

@@ -198,8 +198,10 @@ def test_update_fallback_into_virtuoso_in_small_batches(virtuoso, tmp_path):
 
 def test_update_fallback_into_oxigraph(oxigraph):
     graph = "https://w3id.org/idlib-kg/graph/test-update-load"
+    messages: list[str] = []
     assert load_into(Target(oxigraph.sparql_url, graph=graph, protocol="update",
-                            progress=lambda m: None)) == "update"
+                            progress=messages.append)) == "update"
+    assert any("blank nodes skolemized: SPARQL Update" in m for m in messages)
     rows = oxigraph.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     assert int(rows[0]["n"]) > 5000
 

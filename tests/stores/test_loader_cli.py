@@ -106,3 +106,9 @@ def test_a_blank_node_in_two_graphs_or_in_several_chunks_is_a_split():
         two, graphs_to_load(two, None, skolem=False), None, 10_000)
     assert blank_nodes_split(two, graphs_to_load(two, "http://e/all", skolem=False), "http://e/all", 10_000) is None
     assert "several chunks" in blank_nodes_split(one, graphs_to_load(one, None, skolem=False), None, 10)
+
+
+def test_a_skolemize_mode_that_does_not_exist_is_refused():
+    from idlib_kg.loader import Target
+    with pytest.raises(ValueError, match="use one of auto, always, never"):
+        Target("http://127.0.0.1:1/sparql", skolemize="Never")
