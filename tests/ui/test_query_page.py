@@ -116,6 +116,17 @@ def test_yasgui_page_runs_examples_and_a_known_query(server, browser, output_dir
             if not (e.startswith("Failed to load resource") and e.endswith(server.sparql_url))] == []
 
 
+def test_a_share_link_opens_its_own_query_not_the_first_example(server, browser):
+    require(yasgui_dir() is not None, "YASGUI is not installed: npm ci --prefix server/ui")
+    from urllib.parse import quote
+    query = "SELECT ?shared WHERE { BIND(42 AS ?shared) }"
+    browser.goto(server.url + "#query=" + quote(query, safe="") + "&tabTitle=shared-query")
+    browser.wait_for("!!(window.idlibYasgui && document.querySelector('.yasqe'))")
+    assert browser.evaluate("idlibYasgui.getTab().getYasqe().getValue()") == query
+    assert browser.evaluate("idlibYasgui.getTab().name()") == "shared-query"
+    assert run_in_yasgui(browser).startswith("1 result")
+
+
 def test_fallback_form_without_yasgui(bare_server, browser, output_dir):
     page = requests.get(bare_server.url, timeout=10)
     assert page.status_code == 200 and 'id="query-form"' in page.text
