@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
+import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import (CanonicalizationAlgorithm, Dataset, DefaultGraph,
+from pyoxigraph import (BlankNode, CanonicalizationAlgorithm, Dataset, DefaultGraph, Literal,
                         NamedNode, Quad, RdfFormat, Store, Triple, serialize)
 
 from idlib_kg.serialization import serialize_graph
@@ -131,17 +134,22 @@ class _Facts:
         names = [v.value for v in res.variables]
         return [{n: row[n] for n in names if row[n] is not None} for row in res]
 
-    def values(self, s: str, p: str) -> list:
-        return [r["o"] for r in self.rows(f"SELECT ?o WHERE {{ <{s}> <{p}> ?o }} ORDER BY ?o")]
+    def values(self, s, p: str) -> list:
+        """The objects of `s` (an IRI, or a term: a blank node or literal has none we can ask for) by `p`."""
+        if isinstance(s, (BlankNode, Literal)):
+            return []
+        iri = s.value if isinstance(s, NamedNode) else s
+        return [r["o"] for r in self.rows(f"SELECT ?o WHERE {{ <{iri}> <{p}> ?o }} ORDER BY ?o")]
 
-    def first(self, s: str, p: str):
+    def first(self, s, p: str):
         v = self.values(s, p)
         return v[0] if v else None
 
-    def qid(self, iri: str) -> str | None:
-        """A verified Q-id: owl:sameAs wd:Q... (closeMatch is not identity, so not used)."""
+    def qid(self, iri) -> str | None:
+        """A verified Q-id: owl:sameAs wd:Q... (closeMatch is not identity, so not used); an
+        IRI under wd: that is no item identifier (wd:Qfoo/bar) is none."""
         for o in self.values(iri, OWL_SAMEAS):
-            if isinstance(o, NamedNode) and o.value.startswith(WD + "Q"):
+            if isinstance(o, NamedNode) and _QID.fullmatch(o.value[len(WD):]) and o.value.startswith(WD):
                 return o.value[len(WD):]
         return None
 
@@ -155,13 +163,31 @@ class _Facts:
                                      f"{{ ?x <{IKG}inTensionWith> <{claim}> }} }}",
                                      use_default_graph_as_union=True))
 
-    def label(self, iri: str) -> str:
+    def label(self, term) -> str:
+        """An IRI's (or NamedNode's) rdfs:label, else its last segment; a literal's value; a blank node as such."""
+        if isinstance(term, Literal):
+            return term.value
+        if isinstance(term, BlankNode):
+            return "(a blank node)"
+        iri = term.value if isinstance(term, NamedNode) else term
         lab = self.first(iri, "http://www.w3.org/2000/01/rdf-schema#label")
         return lab.value if lab is not None else iri.rsplit("/", 1)[-1]
 
 
+#: an item identifier: Q and digits
+_QID = re.compile(r"Q[1-9][0-9]*")
+
+
+def _one_line(text: str, keep_tabs: bool = False) -> str:
+    """`text` with every line break and control character as a space (tabs kept for the
+    columns of a statement line when keep_tabs): a label holding "\nQ42\tLen..." must never
+    become a line of its own, which QuickStatements would run."""
+    return "".join(" " if (unicodedata.category(c) in ("Cc", "Zl", "Zp") and not (keep_tabs and c == "\t"))
+                   else c for c in text)
+
+
 def _qs_string(text: str, lang: str | None = "en") -> str:
-    text = text.replace('"', "'").replace("\t", " ").replace("\n", " ")
+    text = _one_line(text.replace('"', "'"))
     return f'{lang}:"{text}"' if lang else f'"{text}"'
 
 
@@ -180,14 +206,14 @@ def _event_date(f: _Facts, event: str) -> str | None:
     """The event's date (QuickStatements time), from its time expression, at the precision known."""
     times = f.values(event, SEM + "hasTime") + f.values(event, IKG + "agreedOn")
     for t in times:
-        d = f.first(t.value, IKG + "calendarDate")
+        d = f.first(t, IKG + "calendarDate")
         if d is not None:
             return _qs_time(d.value, 11)
-        ym = f.first(t.value, IKG + "calendarMonth")
+        ym = f.first(t, IKG + "calendarMonth")
         if ym is not None:
             return _qs_time(ym.value, 10)
-        b = f.first(t.value, SEM + "hasEarliestBeginTimeStamp")
-        e = f.first(t.value, SEM + "hasLatestBeginTimeStamp") or f.first(t.value, SEM + "hasLatestEndTimeStamp")
+        b = f.first(t, SEM + "hasEarliestBeginTimeStamp")
+        e = f.first(t, SEM + "hasLatestBeginTimeStamp") or f.first(t, SEM + "hasLatestEndTimeStamp")
         if b is not None and e is not None and b.value[:10] == e.value[:10]:
             return _qs_time(b.value, 11)
     return None
@@ -271,20 +297,22 @@ def quickstatements(store: Store) -> str:
         if date:
             lines.append(stmt("P585", date))
         for place in f.values(e, SEM + "hasPlace"):
-            q = f.qid(place.value)
-            within = [w for w in f.values(place.value, "http://www.opengis.net/ont/geosparql#sfWithin")]
+            q = f.qid(place)
+            within = [w for w in f.values(place, "http://www.opengis.net/ont/geosparql#sfWithin")]
             if q:
                 lines.append(stmt("P276", q))
-            elif within and f.qid(within[0].value):
-                lines.append(f"# P276: {f.label(place.value)} {SAMEAS_AWAITING}; its enclosing place instead")
-                lines.append(stmt("P276", f.qid(within[0].value)))
+            elif within and f.qid(within[0]):
+                lines.append(f"# P276: {f.label(place)} {SAMEAS_AWAITING}; its enclosing place instead")
+                lines.append(stmt("P276", f.qid(within[0])))
             else:
-                lines.append(f"# P276: {f.label(place.value)} <{place.value}> {SAMEAS_AWAITING}")
+                lines.append(f"# P276: {f.label(place)} {place} {SAMEAS_AWAITING}")
         for count in f.values(e, IKG + "numberKilled"):
-            c = count.value
+            c = count
             stated = f.first(c, IKG + "statedFigure")
             lo, hi = f.first(c, IKG + "lowerBound"), f.first(c, IKG + "upperBound")
-            if lo is not None and hi is not None:
+            if lo is not None and hi is not None and not all(math.isfinite(_number(b.value)) for b in (lo, hi)):
+                lines.append(f"# P1120: bounds {lo.value!r} and {hi.value!r} are not finite numbers")
+            elif lo is not None and hi is not None:
                 lo_v, hi_v = int(float(lo.value)), int(float(hi.value))
                 if lo_v == hi_v:
                     lines.append(stmt("P1120", str(lo_v)))
@@ -297,8 +325,8 @@ def quickstatements(store: Store) -> str:
                              "alone: add by hand with a lower bound")
         perps = f.values(e, IKG + "perpetrator")
         for p in perps:
-            q = f.qid(p.value)
-            lines.append(stmt("P8031", q) if q else f"# P8031: {f.label(p.value)} <{p.value}> {SAMEAS_AWAITING}")
+            q = f.qid(p)
+            lines.append(stmt("P8031", q) if q else f"# P8031: {f.label(p)} {p} {SAMEAS_AWAITING}")
         if not perps:
             claimed = f.rows(f"""SELECT DISTINCT ?agent ?claim ?claimant ?polarity WHERE {{
                 ?role <{IKG}roleInEvent> <{e}> ; <{IKG}roleAgent> ?agent ; <{SEM}roleType> ?rt .
@@ -306,12 +334,12 @@ def quickstatements(store: Store) -> str:
                 OPTIONAL {{ ?claim <{IKG}claimedRole> ?role ; <{IKG}claimant> ?claimant .
                            OPTIONAL {{ ?claim <{IKG}polarity> ?polarity }} }} }} ORDER BY ?agent ?claim""")
             for r in claimed:
-                agent = f.label(r["agent"].value)
+                agent = f.label(r["agent"])
                 if "claim" not in r:  # a role no claim carries: still not a plain statement
                     lines.append(f"# P8031 omitted: {agent} is named as perpetrator only through a role, "
                                  "not stated plainly (ikg:perpetrator)")
                     continue
-                claim, claimant = r["claim"].value, f.label(r["claimant"].value)
+                claim, claimant = r["claim"].value, f.label(r["claimant"])
                 if "polarity" in r and r["polarity"].value == IKG + "Negative":
                     lines.append(f"# P8031 omitted: {claimant} denies that {agent} did it (<{claim}>)")
                 else:
@@ -319,10 +347,10 @@ def quickstatements(store: Store) -> str:
                     lines.append(f"# P8031 omitted: {agent} is named as perpetrator only in a claim of "
                                  f"{claimant} (<{claim}>, {how})")
         for party in f.values(e, IKG + "party"):
-            q = f.qid(party.value)
-            lines.append(f"# party: {f.label(party.value)} ({q or SAMEAS_AWAITING}); not P1891 (signatory): "
+            q = f.qid(party)
+            lines.append(f"# party: {f.label(party)} ({q or SAMEAS_AWAITING}); not P1891 (signatory): "
                          "the article says the parties agreed, not that they signed")
-        participants = dict.fromkeys(v.value for prop in (IKG + "organizer", SEM + "hasActor")
+        participants = dict.fromkeys(v for prop in (IKG + "organizer", SEM + "hasActor")
                                      for v in f.values(e, prop))  # organizer is a sub-property of hasActor
         for who in participants:
             q = f.qid(who)
@@ -336,7 +364,16 @@ def quickstatements(store: Store) -> str:
         out += ["", "# Not exported (not flagged for reconciliation): groupings of attacks the article makes,",
                 "# and events Wikidata would hold no item for:",
                 *groupings]
-    return "\n".join(out) + "\n"
+    # every entry is one line, whatever the data's labels hold (tabs stay: they are the columns
+    # of statements, commented-out ones included; in a value _qs_string has already removed them)
+    return "\n".join(_one_line(line, keep_tabs=True) for line in out) + "\n"
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
 
 
 # --------------------------------------------------------------------------- `idlib-kg export`

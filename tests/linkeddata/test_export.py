@@ -210,3 +210,38 @@ def test_quickstatements_run_nothing_for_an_event_both_linked_and_awaiting(tmp_p
     assert "still flagged awaiting reconciliation" in attack
     assert all(ln.startswith("#") for ln in attack.splitlines()), attack
     assert "#\tQ99999992\tP1120\t33\t" in attack  # addressed to the item, once confirmed
+
+
+HOSTILE_QS = r'''
+@prefix ikg: <https://w3id.org/idlib-kg/ontology#> .
+@prefix ikr: <https://w3id.org/idlib-kg/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix sem: <http://semanticweb.cs.vu.nl/2009/11/sem/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ikr:qs-grouping a ikg:Airstrike ; rdfs:label "grouping\nQ42\tLen\t\"INJECTED-1\""@en .
+ikr:qs-awaiting a ikg:Airstrike ; rdfs:label "awaiting\r\nQ43\tLen\t\"INJECTED-2\"\u2028Q44\tLen\t\"INJECTED-3\""@en ;
+    ikg:awaitingReconciliation true ; sem:hasActor ikr:qs-actor , [ rdfs:label "blank\nQ45\tLen\t\"INJECTED-4\"" ] ;
+    ikg:numberKilled ikr:qs-count .
+ikr:qs-count ikg:lowerBound "NaN"^^xsd:double ; ikg:upperBound "3"^^xsd:integer .
+ikr:qs-actor rdfs:label "actor\nQ46\tLen\t\"INJECTED-5\""@en .
+ikr:qs-fake a ikg:Airstrike ; rdfs:label "fake link" ; owl:sameAs <http://www.wikidata.org/entity/Qfoo/bar> .
+'''
+
+
+def test_quickstatements_never_turn_a_label_into_a_line_of_their_own(tmp_path):
+    hostile = tmp_path / "hostile.ttl"
+    hostile.write_text(HOSTILE_QS, encoding="utf-8")
+    out = tmp_path / "x.qs.tsv"
+    r = subprocess.run([sys.executable, "-m", "idlib_kg", "export", "--format", "quickstatements",
+                        "--load", str(hostile), "-o", str(out)], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    assert [ln for ln in lines if ln and not ln.startswith("#")] == []  # nothing runs: nothing verified
+    assert all("INJECTED" not in ln or ln.startswith("#") for ln in lines)
+    assert not any(c in text for c in "\r\u2028\u0085")
+    for n in (1, 2, 3, 5):
+        assert f"INJECTED-{n}" in text  # kept, inside comments (a blank node's label is not shown)
+    assert "# P1120: bounds 'NaN' and '3' are not finite numbers" in text
+    assert "fake link" in text.split("# Not exported")[1]  # wd:Qfoo/bar is no Q-id: not linked
