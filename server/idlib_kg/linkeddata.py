@@ -41,7 +41,7 @@ from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 from idlib_kg import resources, void
 from idlib_kg.description import DESCRIPTION_FORMATS, HTML
 from idlib_kg.dataset import read_dataset
-from idlib_kg.executor import PREFIXES as QUERY_PREFIXES, QueryJob
+from idlib_kg.executor import PREFIXES as QUERY_PREFIXES, QueryJob, QueryResult
 from idlib_kg.protocol import http_error as query_http_error
 from idlib_kg.export import PREFIXES
 from idlib_kg.negotiation import GRAPH_FORMATS, Format, from_request
@@ -89,8 +89,17 @@ def select(query: str) -> list[dict]:
     return json.loads(result.body)["results"]["bindings"]
 
 
-def construct(query: str, fmt: str) -> bytes:
-    return _runtime().executor.run(QueryJob(query, graph_format=fmt, max_rows=MAX_ROWS)).body
+def construct(query: str, fmt: str) -> QueryResult:
+    """Run a CONSTRUCT in the executor, cut at MAX_ROWS triples (`truncated` says so)."""
+    return _runtime().executor.run(QueryJob(query, graph_format=fmt, max_rows=MAX_ROWS))
+
+
+def signal_truncation(resp: Response, truncated: bool) -> Response:
+    """A document cut at the row limit says so, as /sparql answers do: never silent."""
+    if truncated:
+        resp.headers["X-Idlib-Truncated"] = "true"
+        resp.headers["X-Idlib-Row-Limit"] = str(MAX_ROWS)
+    return resp
 
 
 def ask(query: str) -> bool:
@@ -310,17 +319,18 @@ def describe_page(iri: str) -> dict:
     }
 
 
-def describe_rdf(iri: str, fmt: str) -> bytes:
+def describe_rdf(iri: str, fmt: str) -> tuple[bytes, bool]:
     """The resource's outbound triples with the blank nodes they lead to (its Concise Bounded
     Description, to BLANK_DEPTH levels: lists and nested structures whole), its inbound triples
     and its neighbours' labels, each triple once; literals as the source files write them where
     the store normalized them (Runtime.written_literals), so a document is a faithful piece of
-    the data."""
+    the data. Also whether the answer was cut at the row limit."""
     written = _runtime().written_literals()
+    result = construct(_description_query(iri), "ntriples")
     triples = dict.fromkeys(  # each triple once, in the order found
         Triple(t.subject, t.predicate, written.get((t.subject, t.predicate, t.object), t.object))
-        for t in parse(construct(_description_query(iri), "ntriples"), format=RdfFormat.N_TRIPLES))
-    return serialize_graph(list(triples), GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES)
+        for t in parse(result.body, format=RdfFormat.N_TRIPLES))
+    return serialize_graph(list(triples), GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES), result.truncated
 
 
 def as_written(answer: Callable[[str], bytes], fmt: str) -> bytes:
@@ -341,17 +351,20 @@ BLANK_DEPTH = 16
 def _description_query(iri: str) -> str:
     """describe_rdf's CONSTRUCT: one query, so blank nodes join within one answer whatever the
     store (a remote store may number them afresh in each answer), and the same on every store
-    (Virtuoso's DESCRIBE does not follow blank nodes). Branch k reaches the blank nodes k
-    steps away and gives their triples."""
+    (Virtuoso's DESCRIBE does not follow blank nodes). Branch k gives the triples of the blank
+    nodes k steps away; each level is the DISTINCT set of the one before, so a clique or a
+    cycle of blank nodes costs rows in proportion to its size, never one row per path."""
     ref = iri_ref(iri)
     template = [f"{ref} ?p ?o .", f"?o <{RDFS}label> ?ol .", f"?s ?pi {ref} .", f"?s <{RDFS}label> ?sl ."]
     branches = [f"{{ {ref} ?p ?o OPTIONAL {{ FILTER(isIRI(?o)) ?o <{RDFS}label> ?ol }} }}",
                 f"{{ ?s ?pi {ref} OPTIONAL {{ ?s <{RDFS}label> ?sl }} }}"]
+    level = f"SELECT DISTINCT ?n1 WHERE {{ {ref} ?x1 ?n1 FILTER(isBlank(?n1)) }}"
     for k in range(1, BLANK_DEPTH + 1):
-        chain = " ".join(f"{'?b' + str(j - 1) if j > 1 else ref} ?r{j} ?b{j} FILTER(isBlank(?b{j}))"
-                         for j in range(1, k + 1))
-        template.append(f"?b{k} ?q{k} ?v{k} .")
-        branches.append(f"{{ {chain} ?b{k} ?q{k} ?v{k} }}")
+        if k > 1:
+            level = (f"SELECT DISTINCT ?n{k} WHERE {{ {{ {level} }} ?n{k - 1} ?x{k} ?n{k} "
+                     f"FILTER(isBlank(?n{k})) }}")
+        template.append(f"?n{k} ?q{k} ?v{k} .")
+        branches.append(f"{{ {{ {level} }} ?n{k} ?q{k} ?v{k} }}")
     return f"CONSTRUCT {{ {' '.join(template)} }} WHERE {{ {' UNION '.join(branches)} }}"
 
 
@@ -426,7 +439,8 @@ def document(path: str):
         rdf_links = {k: url_for("linkeddata.document", path=f"{stem}.{e}") for e, k in EXTENSIONS.items()
                      if k != "html"}
         return render_template("resource.html", page=page, rdf_links=rdf_links)
-    return rdf_response(describe_rdf(iri, fmt), fmt)
+    body, truncated = describe_rdf(iri, fmt)
+    return signal_truncation(rdf_response(body, fmt), truncated)
 
 
 # --------------------------------------------------------------------------- the article text
@@ -438,7 +452,7 @@ def article_text() -> Response:
         about_text = f'?s ?p ?o FILTER(?s = <{iri}> || STRSTARTS(STR(?s), "{iri}#"))'
         if not ask(f"ASK {{ {about_text} }}"):
             return not_found(iri)  # nothing describes the text (another --base-iri, a CLEAR)
-        body = as_written(lambda f: construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {about_text} }}", f), fmt)
+        body = as_written(lambda f: construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {about_text} }}", f).body, fmt)
         return _vary(rdf_response(body, fmt))
     rows = select(f"""PREFIX nif: <{NIF}>
         SELECT ?s ?text WHERE {{ ?s nif:isString ?text FILTER(STRSTARTS(STR(?s), "{iri}#")) }}""")
@@ -549,12 +563,14 @@ def graph(name: str):
                         content_type="text/html; charset=utf-8")
     else:
         sources = runtime.graph_sources(iri)
+        truncated = False
         if sources:  # every literal as the files write it
             triples = [q.triple for q in read_dataset(sources)]
             body = serialize_graph(triples, GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES)
         else:
-            body = construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}", fmt)
-        resp = rdf_response(body, fmt)
+            result = construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}", fmt)
+            body, truncated = result.body, result.truncated
+        resp = signal_truncation(rdf_response(body, fmt), truncated)
     if location:
         resp.headers["Content-Location"] = location
     return _vary(resp)

@@ -290,8 +290,15 @@ def test_a_big_graph_document_comes_from_the_store_within_its_limits(app, monkey
     monkeypatch.setattr(runtime, "_pristine_cache", None)  # decided again under the new limit
     monkeypatch.setattr(runtime, "_written", None)
     assert runtime.graph_sources(article) == []
-    g = Graph().parse(data=app.test_client().get("/graph/article?format=nt").data, format="nt")
+    r = app.test_client().get("/graph/article?format=nt")
+    g = Graph().parse(data=r.data, format="nt")
     assert len(g) == len(Graph().parse(REPO / "triples" / "article.ttl"))  # the same triples, from the store
+    assert "X-Idlib-Truncated" not in r.headers
+    import idlib_kg.linkeddata as ld
+    monkeypatch.setattr(ld, "MAX_ROWS", 100)  # a graph over the row limit says it was cut
+    r = app.test_client().get("/graph/article?format=nt")
+    assert r.headers["X-Idlib-Truncated"] == "true" and r.headers["X-Idlib-Row-Limit"] == "100"
+    assert len(Graph().parse(data=r.data, format="nt")) == 100
 
 
 @pytest.fixture(scope="module")
@@ -395,3 +402,14 @@ def test_a_thing_redirects_to_the_document_in_the_format_asked(client):
 def test_a_format_no_document_comes_in_is_400_naming_the_formats(client, path):
     r = client.get(path, query_string={"format": "png"})
     assert r.status_code == 400 and "turtle" in r.get_data(as_text=True)
+
+
+def test_a_tangle_of_blank_nodes_costs_rows_by_its_size_not_by_its_paths(client):
+    # self-loops and a cycle: one row per path would be 3**16 rows and a cut document
+    r = client.get("/doc/tangled.nt")
+    assert r.status_code == 200 and "X-Idlib-Truncated" not in r.headers
+    g = Graph().parse(data=r.data, format="nt")
+    head = g.value(URIRef(BASE + "id/tangled"), URIRef("https://example.org/items"))
+    assert [str(m) for m in Collection(g, head)] == [f"m{i}" for i in range(1, 16)]
+    assert Literal("end") in set(g.objects())
+    assert len([t for t in g if t[0] != URIRef(BASE + "id/tangled")]) == 6 + 2 * 15  # the tangle, the list
