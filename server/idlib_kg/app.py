@@ -37,7 +37,7 @@ import threading
 import time
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from idlib_kg.config import (Settings, add_data_options, default_workers, non_negative_float, non_negative_int,
@@ -49,6 +49,7 @@ from idlib_kg.errors import Answer, error_answer, unexpected_answer
 from idlib_kg.executor import Executor, QueryBackend, QueryError, QueryJob, default_running
 from idlib_kg.cache import BoundedCache
 from idlib_kg.protocol import http_error as query_http_error
+from idlib_kg.serialization import UnwritableAnswer
 from idlib_kg.store import OpenedStore, StoreError, open_store, record_update, version_of
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Flask:
     def query_failed(e: QueryError) -> Response:
         # a page (linkeddata, VoID) whose query failed: 400/502/503 as /sparql would answer
         return http_error(query_http_error(e))
+
+    @app.errorhandler(UnwritableAnswer)
+    def unwritable(e: UnwritableAnswer) -> Response:
+        # a document the asked format cannot carry (U+0000 in RDF/XML): 400 naming the formats
+        # that can, as /sparql answers the same data
+        return http_error(BadRequest(str(e)))
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception) -> Response:

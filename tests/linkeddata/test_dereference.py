@@ -413,3 +413,11 @@ def test_a_tangle_of_blank_nodes_costs_rows_by_its_size_not_by_its_paths(client)
     assert [str(m) for m in Collection(g, head)] == [f"m{i}" for i in range(1, 16)]
     assert Literal("end") in set(g.objects())
     assert len([t for t in g if t[0] != URIRef(BASE + "id/tangled")]) == 6 + 2 * 15  # the tangle, the list
+
+
+@pytest.mark.parametrize("path", ["/doc/unwritable.rdf", "/graph/loaded/planted.ttl?format=rdf"])
+def test_rdf_xml_that_cannot_carry_a_literal_is_400_naming_formats_that_can(client, path):
+    r = client.get(path)
+    assert r.status_code == 400, r.status_code
+    assert "U+0001" in r.get_data(as_text=True) and "Turtle" in r.get_data(as_text=True)
+    assert client.get("/doc/unwritable.ttl").status_code == 200  # the same data in Turtle
