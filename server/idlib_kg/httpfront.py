@@ -386,10 +386,14 @@ class HTTPFront:
             except httptools.HttpParserInvalidURLError:
                 return _Refusal("400 Bad Request", "the request target is not a URL: send a path such "
                                                    "as /sparql?query=...")
-            if (url.schema or b"").lower() not in (b"http", b"https") or url.userinfo:
+            authority = re.split(rb"[/?#]", target.partition(b"://")[2], maxsplit=1)[0]
+            if (url.schema or b"").lower() not in (b"http", b"https") or b"@" in authority:
                 return _Refusal("400 Bad Request", "an absolute request target must be an http(s) URL "
                                                    "without user information: send a path such as "
                                                    "/sparql?query=...")
+            if not _HOST.fullmatch(authority):  # what replaces Host must be what Host may be
+                return _Refusal("400 Bad Request", "the request target's authority is no host[:port] "
+                                                   "(RFC 9112 3.2)")
         return None
 
     def _read_upgrade_body(self, conn: socket.socket, m: _Message, after: bytes,

@@ -785,8 +785,10 @@ def test_the_next_pipelined_request_is_not_timed_out_for_the_time_the_previous_o
     (b"GET http://user:pw@127.0.0.1/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
     (b"GET ftp://127.0.0.1/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
     (b"GET * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+    (b"GET http://@127.0.0.1/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
+    (b"GET http://[fe80::1%eth0]/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
 ], ids=["connect", "target-no-url", "no-host", "two-hosts", "http2-line", "gzip-coding", "userinfo",
-        "not-http", "asterisk-get"])
+        "not-http", "asterisk-get", "empty-userinfo", "zone-id-unencoded"])
 def test_requests_the_server_cannot_serve_get_an_answer_and_close(server, request_bytes, status, caplog):
     response, closed = exchange(server, request_bytes, closed_within=3.0)
     assert response.status == status and response.body.strip()
