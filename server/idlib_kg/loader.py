@@ -340,8 +340,8 @@ class Loader:
         if why is None:
             return plain
         if self.t.skolemize == "never":
-            raise LoadError(f"the upload would split blank nodes ({why}): raise --chunk-mb, or load "
-                            "with --skolemize auto")
+            fix = "load with --graph IRI (one graph)" if "in graphs" in why else "raise --chunk-mb"
+            raise LoadError(f"the upload would split blank nodes ({why}): {fix}, or load with --skolemize auto")
         self.t.progress(f"idlib-kg load: blank nodes skolemized: {why}")
         return skolemized
 

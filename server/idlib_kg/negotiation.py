@@ -112,7 +112,8 @@ def choose(formats: dict[str, Format], accept: MIMEAccept, format_param: str | N
                 media = wanted if "/" in wanted else f.media_type
                 return Choice(f, _content_type(media))
         names = ", ".join(formats)
-        raise BadFormat(f"format={format_param!r} cannot be produced here; use one of: {names}")
+        shown = format_param if len(format_param) <= 80 else format_param[:80] + "..."
+        raise BadFormat(f"format={shown!r} cannot be produced here; use one of: {names}")
     default = next(iter(formats.values()))
     if not accept:  # no Accept header at all
         return Choice(default, _content_type(default.media_type))
