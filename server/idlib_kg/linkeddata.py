@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    send_file, url_for)
-from pyoxigraph import NamedNode, RdfFormat, Triple, parse
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
 from idlib_kg import resources, void
 from idlib_kg.description import DESCRIPTION_FORMATS, HTML
@@ -61,6 +62,7 @@ MAX_ROWS = 1_000_000
 INBOUND_LIMIT = 500
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+DCT = "http://purl.org/dc/terms/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 OWL = "http://www.w3.org/2002/07/owl#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -216,20 +218,39 @@ def to_value(term: dict, labels: dict[str, str]) -> Value:
 
 
 def fetch_labels(iris: set[str]) -> dict[str, str]:
+    """The label to show for each IRI: rdfs:label or skos:prefLabel, else dcterms:title (the
+    ontology and the datasets have titles); English first, then untagged."""
     iris = {i for i in iris if not any(c in i for c in '<>"{}|^`\\ ')}
     if not iris:
         return {}
     values = " ".join(f"<{i}>" for i in sorted(iris))
-    rows = select(f"""SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }}
-        ?x <{RDFS}label>|<{SKOS}prefLabel> ?l }}""")
-    labels: dict[str, tuple[int, str]] = {}
+    rows = select(f"""SELECT ?x ?l ?k WHERE {{ VALUES ?x {{ {values} }}
+        {{ ?x <{RDFS}label>|<{SKOS}prefLabel> ?l BIND(0 AS ?k) }} UNION {{ ?x <{DCT}title> ?l BIND(1 AS ?k) }} }}""")
+    labels: dict[str, tuple[int, int, str]] = {}
     for r in rows:
         lang = r["l"].get("xml:lang", "")
-        rank = 0 if lang.lower().startswith("en") else (1 if not lang else 2)
+        rank = (int(r["k"]["value"]), 0 if lang.lower().startswith("en") else (1 if not lang else 2), r["l"]["value"])
         cur = labels.get(r["x"]["value"])
-        if cur is None or (rank, r["l"]["value"]) < cur:
-            labels[r["x"]["value"]] = (rank, r["l"]["value"])
-    return {k: v[1] for k, v in labels.items()}
+        if cur is None or rank < cur:
+            labels[r["x"]["value"]] = rank
+    return {k: v[2] for k, v in labels.items()}
+
+
+def _natural(text: str) -> list:
+    """A sort key that orders the numbers in `text` by value."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _as_written(subject: NamedNode, predicate: str, term: dict, written: dict) -> dict:
+    """A SPARQL JSON literal as the source files write it, where the store normalized it."""
+    if term["type"] != "literal" or not written or "xml:lang" in term:
+        return term
+    datatype = term.get("datatype")
+    stored = Literal(term["value"], datatype=NamedNode(datatype)) if datatype else Literal(term["value"])
+    original = written.get((subject, NamedNode(predicate), stored))
+    if original is None:
+        return term
+    return {"type": "literal", "value": original.value, "datatype": original.datatype.value}
 
 
 @dataclass
@@ -280,12 +301,16 @@ def describe_page(iri: str) -> dict:
         {{ GRAPH ?g {{ {ref} ?p ?o }} }}
         UNION {{ {ref} ?p ?o FILTER NOT EXISTS {{ GRAPH ?h {{ {ref} ?p ?o }} }} }}
     }} ORDER BY ?p ?o ?g""")
-    in_rows = select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {ref} }} "
-                     f"ORDER BY ?p ?s LIMIT {INBOUND_LIMIT + 1}")
+    in_rows = select(f"""SELECT DISTINCT ?s ?p ?g WHERE {{
+        {{ GRAPH ?g {{ ?s ?p {ref} }} }}
+        UNION {{ ?s ?p {ref} FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p {ref} }} }} }}
+    }} ORDER BY ?p ?s ?g LIMIT {INBOUND_LIMIT + 1}""")
     iris = {iri} | {r["p"]["value"] for r in out_rows + in_rows}
     iris |= {r["o"]["value"] for r in out_rows if r["o"]["type"] == "uri"}
     iris |= {r["s"]["value"] for r in in_rows if r["s"]["type"] == "uri"}
     labels = fetch_labels(iris)
+    written = _runtime().written_literals()  # pages show literals as the files write them too
+    subject = NamedNode(iri)
     properties: dict[str, list[Value]] = {}
     types: list[Value] = []
     links: list[tuple[str, Value]] = []
@@ -298,7 +323,7 @@ def describe_page(iri: str) -> dict:
             if graph not in by_key[key].graphs:
                 by_key[key].graphs.append(graph)
             continue
-        v = to_value(o, labels)
+        v = to_value(_as_written(subject, p, o, written), labels)
         v.graphs.append(graph)
         by_key[key] = v
         if p == RDF_TYPE:
@@ -306,9 +331,18 @@ def describe_page(iri: str) -> dict:
         if p in LINK_IRIS and o["type"] == "uri" and o["value"].startswith(WD):
             links.append((compact(p), v))
         properties.setdefault(p, []).append(v)
+    for values in properties.values():
+        values.sort(key=lambda v: _natural(v.text))  # #char=512,520 before #char=2209,2214
     inbound: dict[str, list[Value]] = {}
+    seen: dict[tuple[str, str], Value] = {}
     for r in in_rows[:INBOUND_LIMIT]:
-        inbound.setdefault(r["p"]["value"], []).append(to_value(r["s"], labels))
+        graph = r["g"]["value"].rsplit("/", 1)[-1] if "g" in r else "default"
+        key = (r["p"]["value"], r["s"]["value"])
+        if key not in seen:
+            seen[key] = to_value(r["s"], labels)
+            inbound.setdefault(key[0], []).append(seen[key])
+        if graph not in seen[key].graphs:
+            seen[key].graphs.append(graph)  # an inferred link says so, as outbound values do
     label = labels.get(iri)
     return {
         "iri": iri, "label": label or iri.rsplit("/", 1)[-1], "types": types,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rdflib import XSD, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
@@ -421,3 +423,26 @@ def test_rdf_xml_that_cannot_carry_a_literal_is_400_naming_formats_that_can(clie
     assert r.status_code == 400, r.status_code
     assert "U+0001" in r.get_data(as_text=True) and "Turtle" in r.get_data(as_text=True)
     assert client.get("/doc/unwritable.ttl").status_code == 200  # the same data in Turtle
+
+
+def test_resource_pages_show_literals_as_written_tagged_languages_and_numbers_in_order(client):
+    instant = client.get("/doc/instant-meeting-begin.html").get_data(as_text=True)
+    assert "dateTimeStamp" in instant and "xsd:dateTime<" not in instant  # as the file writes it
+    mit = client.get("/doc/mit.html").get_data(as_text=True)
+    assert '<span lang="tr">MİT</span>' in mit  # a Turkish name is marked Turkish for readers and tools
+    turkey = client.get("/doc/turkey.html").get_data(as_text=True)
+    spans = [int(m) for m in re.findall(r"#char=(\d+),", turkey.split('id="properties"')[1])]
+    assert spans and spans == sorted(spans)
+    assert "<p>Types: " in turkey or "<p>Type: " in turkey
+
+
+def test_an_inferred_inbound_link_says_so(client):
+    opposition = client.get("/doc/syrian-opposition.html").get_data(as_text=True)
+    inbound = opposition.split('id="inbound"')[1]
+    backs = inbound.split('href="/id/turkey"')[1].split("</li>")[0]
+    assert '<span class="graph" title="named graph">inferred</span>' in backs
+
+
+def test_a_title_is_a_label_where_there_is_no_label(client):
+    concept = client.get("/doc/scheme/role/participant.html").get_data(as_text=True)
+    assert ">idlib-kg ontology<" in concept or "idlib-kg ontology</a>" in concept
