@@ -137,10 +137,11 @@ def described_iri(prefix: str, name: str, present: Callable[[str], bool]) -> str
 
 
 def local_href(iri: str) -> str | None:
-    """Our IRIs -> this server's path (fragment kept); others -> None."""
+    """Our IRIs -> this server's path (fragment kept), under the prefix a proxy serves it at
+    (request.script_root, from X-Forwarded-Prefix with --trusted-proxies); others -> None."""
     base = base_iri()
     if iri.startswith(base):
-        return "/" + iri[len(base):]
+        return request.script_root + "/" + iri[len(base):]
     return None
 
 

@@ -9,6 +9,7 @@ since any client could send them to a server it reaches directly.
 from __future__ import annotations
 
 import argparse
+import re
 
 import pytest
 
@@ -49,3 +50,12 @@ def test_the_option_reaches_the_settings():
     assert settings_from_args(parser.parse_args(["serve"])).trusted_proxies == 0
     with pytest.raises(SystemExit):
         parser.parse_args(["serve", "--trusted-proxies", "-1"])
+
+
+@pytest.mark.parametrize("path", ["/doc/turkey.html", "/void", "/graph/links", "/id/no-such-thing"])
+def test_behind_a_proxy_prefix_every_local_link_keeps_the_prefix(runtime, path):
+    body = client(runtime, 1).get(path, headers={"Accept": "text/html", "X-Forwarded-Prefix": "/kg",
+                                                 **FORWARDED}).get_data(as_text=True)
+    local = re.findall(r'href="(/[^"]*)"', body)
+    assert local, body[:500]
+    assert [h for h in local if not h.startswith("/kg/")] == []
