@@ -131,7 +131,10 @@ def void_description() -> Response:
     site = request.url_root
     triples, facts = describe(settings.base_iri, site + "sparql", site)
     if fmt.key == "html":
-        body = render_template("void.html", **facts)
+        from idlib_kg.linkeddata import fetch_labels, local_href  # linkeddata imports this module
+        labels = fetch_labels(set(facts["examples"]))
+        body = render_template("void.html", **facts, href=local_href,
+                               examples_labelled=[(e, labels.get(e, e)) for e in facts["examples"]])
     else:
         body = serialize_graph(triples, fmt.format.oxigraph, PREFIXES if fmt.key == "turtle" else None)
     # the page is HTML5, not XHTML: text/html even when asked for application/xhtml+xml

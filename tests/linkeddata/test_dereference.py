@@ -446,3 +446,10 @@ def test_an_inferred_inbound_link_says_so(client):
 def test_a_title_is_a_label_where_there_is_no_label(client):
     concept = client.get("/doc/scheme/role/participant.html").get_data(as_text=True)
     assert ">idlib-kg ontology<" in concept or "idlib-kg ontology</a>" in concept
+
+
+def test_the_void_page_links_graphs_dumps_and_labelled_examples(client):
+    html = client.get("/void", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'href="/graph/article"' in html and 'href="/graph/article?format=nt"' in html
+    assert '<a href="/id/turkey">Turkey</a>' in html
+    assert " 1 links" not in html
