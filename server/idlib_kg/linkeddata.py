@@ -59,7 +59,7 @@ EXT_OF = {v: k for k, v in EXTENSIONS.items()}
 TEXT_PLAIN = Format("text", "text/plain", (), None)
 TEXT_FORMATS = {**DESCRIPTION_FORMATS, "text": TEXT_PLAIN}
 MAX_ROWS = 1_000_000
-INBOUND_LIMIT = 500
+INBOUND_LIMIT = 50       # links shown per inbound property on a page (the count says how many there are)
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 DCT = "http://purl.org/dc/terms/"
@@ -302,10 +302,16 @@ def describe_page(iri: str) -> dict:
         {{ GRAPH ?g {{ {ref} ?p ?o }} }}
         UNION {{ {ref} ?p ?o FILTER NOT EXISTS {{ GRAPH ?h {{ {ref} ?p ?o }} }} }}
     }} ORDER BY ?p ?o ?g""")
-    in_rows = select(f"""SELECT DISTINCT ?s ?p ?g WHERE {{
+    # inbound links, at most INBOUND_LIMIT per property: one property's thousands never hide
+    # the others (a page counts what it leaves out)
+    inbound_counts = {r["p"]["value"]: int(r["n"]["value"]) for r in select(
+        f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {ref} }} GROUP BY ?p ORDER BY ?p")}
+    in_rows = [row for prop in inbound_counts for row in select(f"""SELECT ?s ?p ?g WHERE {{
+        {{ SELECT DISTINCT ?s WHERE {{ ?s <{prop}> {ref} }} ORDER BY ?s LIMIT {INBOUND_LIMIT} }}
+        BIND(<{prop}> AS ?p)
         {{ GRAPH ?g {{ ?s ?p {ref} }} }}
         UNION {{ ?s ?p {ref} FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p {ref} }} }} }}
-    }} ORDER BY ?p ?s ?g LIMIT {INBOUND_LIMIT + 1}""")
+    }} ORDER BY ?s ?g""")]
     iris = {iri} | {r["p"]["value"] for r in out_rows + in_rows}
     iris |= {r["o"]["value"] for r in out_rows if r["o"]["type"] == "uri"}
     iris |= {r["s"]["value"] for r in in_rows if r["s"]["type"] == "uri"}
@@ -336,7 +342,7 @@ def describe_page(iri: str) -> dict:
         values.sort(key=lambda v: _natural(v.text))  # #char=512,520 before #char=2209,2214
     inbound: dict[str, list[Value]] = {}
     seen: dict[tuple[str, str], Value] = {}
-    for r in in_rows[:INBOUND_LIMIT]:
+    for r in in_rows:
         graph = r["g"]["value"].rsplit("/", 1)[-1] if "g" in r else "default"
         key = (r["p"]["value"], r["s"]["value"])
         if key not in seen:
@@ -348,8 +354,9 @@ def describe_page(iri: str) -> dict:
     return {
         "iri": iri, "label": label or iri.rsplit("/", 1)[-1], "types": types,
         "properties": [(to_value({"type": "uri", "value": p}, labels), vs) for p, vs in properties.items()],
-        "inbound": [(to_value({"type": "uri", "value": p}, labels), vs) for p, vs in inbound.items()],
-        "inbound_truncated": len(in_rows) > INBOUND_LIMIT,
+        # (property, the links shown, how many more there are)
+        "inbound": [(to_value({"type": "uri", "value": p}, labels), vs, max(0, inbound_counts[p] - len(vs)))
+                    for p, vs in inbound.items()],
         "evidence": evidence_for(iri), "wikidata": links,
     }
 

@@ -36,8 +36,10 @@ ikr:nested <https://example.org/members> ( ikr:turkey ikr:russia ikr:syria ) ;
 def planted_file(tmp_path_factory) -> Path:
     p = tmp_path_factory.mktemp("planted") / "planted.ttl"
     # <https://example.org/x?a=1&b=<2>> is not a valid IRI: keep only what parses
-    p.write_text(PLANTED.replace(" , <https://example.org/x?a=1&b=<2>>", " , <https://example.org/x?a=1&b=2>"),
-                 encoding="utf-8")
+    # 60 blank nodes that mention Russia: more inbound links on one property than a page shows
+    mentions = "".join(f"_:mention{i} <https://example.org/mentions> ikr:russia .\n" for i in range(60))
+    p.write_text(PLANTED.replace(" , <https://example.org/x?a=1&b=<2>>", " , <https://example.org/x?a=1&b=2>")
+                 + mentions, encoding="utf-8")
     return p
 
 

@@ -453,3 +453,11 @@ def test_the_void_page_links_graphs_dumps_and_labelled_examples(client):
     assert 'href="/graph/article"' in html and 'href="/graph/article?format=nt"' in html
     assert '<a href="/id/turkey">Turkey</a>' in html
     assert " 1 links" not in html
+
+
+def test_many_inbound_links_on_one_property_never_hide_the_others(client):
+    from idlib_kg.linkeddata import INBOUND_LIMIT
+    html = client.get("/doc/russia.html").get_data(as_text=True)
+    inbound = html.split('id="inbound"')[1]
+    assert f"and {60 - INBOUND_LIMIT:,} more" in inbound  # the 60 mentions, cut and counted
+    assert 'href="/id/kremlin"' in inbound or 'href="/id/russian-defence-ministry"' in inbound  # the data's own
