@@ -512,11 +512,13 @@ def article_text() -> Response:
                  OPTIONAL {{ ?span a ?kind FILTER(?kind = nif:Sentence) }}
                  OPTIONAL {{ ?r <{GAF}denotedBy> ?span }} }}
         GROUP BY ?span ?b ?e ?words ORDER BY ?b ?e""")
-    sentences, parts, context_id = [], [], None
+    sentences, parts, context_id, context_resources = [], [], None, []
+    labels = fetch_labels({x for r in spans for x in r.get("rs", {}).get("value", "").split()})
     for r in spans:
         b, e = int(r["b"]["value"]), int(r["e"]["value"])
         frag = r["span"]["value"].split("#", 1)[1]
-        denoting = [{"iri": x, "href": local_href(x)} for x in r.get("rs", {}).get("value", "").split() if x]
+        denoting = [{"iri": x, "href": local_href(x), "label": labels.get(x, x.rsplit("/", 1)[-1])}
+                    for x in r.get("rs", {}).get("value", "").split() if x]
         entry = {"id": frag, "begin": b, "end": e, "words": r.get("words", {}).get("value", text[b:e]),
                  "resources": denoting}
         if "k" in r:
@@ -524,9 +526,9 @@ def article_text() -> Response:
         elif e - b < len(text):
             parts.append(entry)
         else:  # the nif:Context, the whole text: the element holding the sentences
-            context_id = frag
+            context_id, context_resources = frag, denoting
     return _vary(Response(render_template("text.html", iri=iri, text=text, sentences=sentences, spans=parts,
-                                          context_id=context_id),
+                                          context_id=context_id, context_resources=context_resources),
                           content_type="text/html; charset=utf-8"))
 
 

@@ -461,3 +461,11 @@ def test_many_inbound_links_on_one_property_never_hide_the_others(client):
     inbound = html.split('id="inbound"')[1]
     assert f"and {60 - INBOUND_LIMIT:,} more" in inbound  # the 60 mentions, cut and counted
     assert 'href="/id/kremlin"' in inbound or 'href="/id/russian-defence-ministry"' in inbound  # the data's own
+
+
+def test_the_article_text_page_names_what_each_sentence_and_span_denotes_by_its_label(client):
+    html = client.get("/id/article/text", headers={"Accept": "text/html"}).get_data(as_text=True)
+    # a resource denoted by a whole sentence (the Kremlin's statement) is listed under it
+    assert 'href="/id/statement-kremlin"' in html
+    assert 'href="/id/article"' in html  # the whole text denotes the article
+    assert '>Turkish troops in Idlib</a>' in html  # labels, not slugs
