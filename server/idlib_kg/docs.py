@@ -329,7 +329,7 @@ nav ul { columns: 3; }
 <section class="term" id="{{ t.anchor }}">
 <h3>{{ t.label }}</h3>
 <div class="kind">{{ t.kinds|join(", ") }}</div>
-<div class="iri"><code>{{ t.qname }}</code> &middot; <a href="{{ t.iri }}">{{ t.iri }}</a></div>
+<div class="iri"><code>{{ t.qname }}</code> &middot; <a href="#{{ t.anchor }}" title="this term's IRI; a link to its entry here">{{ t.iri }}</a></div>
 {% if t.definition %}<p class="definition">{{ t.definition }}</p>{% endif %}
 {% for c in t.comments %}<p>{{ c }}</p>{% endfor %}
 {% for n in t.notes %}<p><em>Note:</em> {{ n }}</p>{% endfor %}
