@@ -8,6 +8,7 @@ HTML page for browsers. The default graph is described as the union of the named
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import render_template_string
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
@@ -104,8 +105,11 @@ def serialize_description(triples: list[Triple], fmt: Format) -> bytes:
 
 
 HTML_TEMPLATE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>idlib-kg SPARQL endpoint</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>idlib-kg SPARQL endpoint</title></head>
 <body>
+<nav><a href="{{ ui }}">Query</a> · <a href="{{ site }}/ontology">Ontology</a> ·
+<a href="{{ site }}/void">Dataset (VoID)</a> · <a href="{{ site }}/id/article/text">Article text</a></nav>
 <h1>idlib-kg SPARQL endpoint</h1>
 <p>This is a <a href="https://www.w3.org/TR/sparql11-protocol/">SPARQL 1.1 Protocol</a> endpoint:
 <code>{{ endpoint }}</code>. Send a query with <code>?query=</code> (GET) or POST it.
@@ -115,14 +119,18 @@ Result formats: {{ formats|join(", ") }}.
 Ask for this description as <a href="?format=turtle">Turtle</a>.</p>
 <table>
 <tr><th>Named graph</th><th>Triples</th></tr>
-{% for g in graphs %}<tr><td><code>{{ g.name }}</code></td><td>{{ g.triples }}</td></tr>
+{% for g, href in graphs %}<tr><td>{% if href %}<a href="{{ href }}"><code>{{ g.name }}</code></a>{% else %}<code>{{ g.name }}</code>{% endif %}</td><td>{{ "{:,}".format(g.triples) }}</td></tr>
 {% endfor %}</table>
 {% if update_endpoint %}<p>Updates (authenticated): <code>{{ update_endpoint }}</code></p>{% endif %}
 </body></html>
 """
 
 
-def render_html(endpoint: str, graphs: list[GraphInfo], ui: str, update_endpoint: str | None) -> str:
+def render_html(endpoint: str, graphs: list[GraphInfo], ui: str, update_endpoint: str | None,
+                graph_href: Callable[[str], str | None] = lambda name: None, site: str = "") -> str:
+    """The page for browsers; graph_href gives a named graph's page (linkeddata.local_href), and
+    `site` the path the site's pages sit under (a proxy's prefix)."""
     formats = [f.media_type for f in (*RESULT_FORMATS.values(), *GRAPH_FORMATS.values())]
-    return render_template_string(HTML_TEMPLATE, endpoint=endpoint, graphs=sorted(graphs, key=lambda g: g.name),
-                                  ui=ui, formats=formats, update_endpoint=update_endpoint)
+    return render_template_string(HTML_TEMPLATE, endpoint=endpoint, ui=ui, formats=formats, site=site,
+                                  graphs=[(g, graph_href(g.name)) for g in sorted(graphs, key=lambda g: g.name)],
+                                  update_endpoint=update_endpoint)

@@ -318,7 +318,9 @@ def service_description() -> Response:
     update_endpoint = request.url_root + "update" if rt.settings.update_enabled else None
     graphs = rt.graph_counts()
     if choice.key == "html":
-        html = description.render_html(endpoint, graphs, request.url_root, update_endpoint)
+        from idlib_kg.linkeddata import local_href  # linkeddata imports this module
+        html = description.render_html(endpoint, graphs, request.url_root, update_endpoint,
+                                       graph_href=local_href, site=request.script_root)
         return _result_headers(Response(html, content_type="text/html; charset=utf-8"))
     triples = description.describe(endpoint, graphs, update_endpoint=update_endpoint,
                                    federated=bool(rt.settings.allow_service))

@@ -469,3 +469,12 @@ def test_the_article_text_page_names_what_each_sentence_and_span_denotes_by_its_
     assert 'href="/id/statement-kremlin"' in html
     assert 'href="/id/article"' in html  # the whole text denotes the article
     assert '>Turkish troops in Idlib</a>' in html  # labels, not slugs
+
+
+@pytest.mark.parametrize("path", ["/sparql", "/form", "/"])
+def test_the_query_pages_and_the_service_description_lead_to_the_rest_of_the_site(client, path):
+    html = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
+    for href in ('href="/ontology"', 'href="/void"', 'href="/id/article/text"'):
+        assert href in html, (path, href)
+    if path == "/sparql":
+        assert 'href="/graph/article"' in html and 'name="viewport"' in html

@@ -45,7 +45,7 @@ def test_description_in_html_for_browsers(endpoint):
     r = requests.get(endpoint.endpoint, headers={"Accept": accept})
     assert r.headers["Content-Type"].startswith("text/html")
     assert "https://w3id.org/idlib-kg/graph/loaded/people.nt" in r.text
-    assert "<td>1500</td>" in r.text
+    assert "<td>1,500</td>" in r.text
 
 
 def test_html_is_escaped():
