@@ -521,3 +521,12 @@ def test_live_endpoint_refuses_the_federated_query_without_allow_list(server_lau
             assert "allow-service" in reply.text
     finally:
         endpoint.stop()
+
+
+def test_the_queries_readme_asks_each_files_own_question():
+    readme = (QUERIES / "README.md").read_text(encoding="utf-8")
+    files = sorted(QUERIES.glob("*.rq"))
+    assert files
+    for rq in files:
+        question = rq.read_text(encoding="utf-8").splitlines()[0].removeprefix("# Question: ")
+        assert f"| [{rq.name}]({rq.name}) | {question} |" in readme, rq.name
