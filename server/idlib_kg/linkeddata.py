@@ -366,13 +366,19 @@ def describe_rdf(iri: str, fmt: str) -> tuple[bytes, bool]:
     Description, to BLANK_DEPTH levels: lists and nested structures whole), its inbound triples
     and its neighbours' labels, each triple once; literals as the source files write them where
     the store normalized them (Runtime.written_literals), so a document is a faithful piece of
-    the data. Also whether the answer was cut at the row limit."""
+    the data. Also whether it was cut: at the row limit, or at a blank node deeper than
+    BLANK_DEPTH that no shallower level reached (a cycle's nodes are all reached: not cut)."""
     written = _runtime().written_literals()
     result = construct(_description_query(iri), "ntriples")
-    triples = dict.fromkeys(  # each triple once, in the order found
-        Triple(t.subject, t.predicate, written.get((t.subject, t.predicate, t.object), t.object))
-        for t in parse(result.body, format=RdfFormat.N_TRIPLES))
-    return serialize_graph(list(triples), GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES), result.truncated
+    triples: dict[Triple, None] = {}  # each triple once, in the order found
+    beyond = set()
+    for t in parse(result.body, format=RdfFormat.N_TRIPLES):
+        if t.predicate == BEYOND:
+            beyond.add(t.subject)
+        else:
+            triples[Triple(t.subject, t.predicate, written.get((t.subject, t.predicate, t.object), t.object))] = None
+    cut = bool(beyond - {t.subject for t in triples})
+    return serialize_graph(list(triples), GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES), result.truncated or cut
 
 
 def as_written(answer: Callable[[str], bytes], fmt: str) -> bytes:
@@ -388,6 +394,8 @@ def as_written(answer: Callable[[str], bytes], fmt: str) -> bytes:
 
 #: blank nodes a document follows from its resource: an RDF list of this many members comes whole
 BLANK_DEPTH = 16
+#: marks, inside one CONSTRUCT answer, the blank nodes one level deeper than BLANK_DEPTH
+BEYOND = NamedNode("urn:x-idlib-kg:beyond-depth")
 
 
 def _description_query(iri: str) -> str:
@@ -407,6 +415,11 @@ def _description_query(iri: str) -> str:
                      f"FILTER(isBlank(?n{k})) }}")
         template.append(f"?n{k} ?q{k} ?v{k} .")
         branches.append(f"{{ {{ {level} }} ?n{k} ?q{k} ?v{k} }}")
+    # the blank nodes one step deeper, marked (describe_rdf drops the marks): if any was reached
+    # by no shallower level, the document is cut there
+    k = BLANK_DEPTH + 1
+    template.append(f"?n{k} <{BEYOND.value}> ?n{k} .")
+    branches.append(f"{{ SELECT DISTINCT ?n{k} WHERE {{ {{ {level} }} ?n{k - 1} ?x{k} ?n{k} FILTER(isBlank(?n{k})) }} }}")
     return f"CONSTRUCT {{ {' '.join(template)} }} WHERE {{ {' UNION '.join(branches)} }}"
 
 

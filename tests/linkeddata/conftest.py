@@ -24,6 +24,7 @@ ikr:planted rdfs:label "<script>alert('label')</script>"@en ;
     rdfs:seeAlso <javascript:alert(1)> , <https://example.org/x?a=1&b=<2>> ;
     <https://example.org/p> ikr:turkey .
 ikr:unwritable <http://www.w3.org/2000/01/rdf-schema#comment> "a\u0001b" .
+ikr:long-list <https://example.org/items> ( "1" "2" "3" "4" "5" "6" "7" "8" "9" "10" "11" "12" "13" "14" "15" "16" "17" "18" "19" "20" ) .
 ikr:tangled <https://example.org/a> _:s ; <https://example.org/items> ( "m1" "m2" "m3" "m4" "m5" "m6" "m7" "m8" "m9" "m10" "m11" "m12" "m13" "m14" "m15" ) .
 _:s <https://example.org/x> _:s ; <https://example.org/y> _:s ; <https://example.org/z> _:t .
 _:t <https://example.org/x> _:s ; <https://example.org/y> _:t ; <https://example.org/w> "end" .

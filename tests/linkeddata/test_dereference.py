@@ -478,3 +478,13 @@ def test_the_query_pages_and_the_service_description_lead_to_the_rest_of_the_sit
         assert href in html, (path, href)
     if path == "/sparql":
         assert 'href="/graph/article"' in html and 'name="viewport"' in html
+
+
+def test_a_list_longer_than_the_documents_depth_is_cut_and_says_so(client):
+    from idlib_kg.linkeddata import BLANK_DEPTH
+    r = client.get("/doc/long-list.nt")
+    assert r.status_code == 200 and r.headers.get("X-Idlib-Truncated") == "true"
+    firsts = [ln for ln in r.get_data(as_text=True).splitlines() if "rdf-syntax-ns#first" in ln]
+    assert len(firsts) == BLANK_DEPTH
+    assert "beyond-depth" not in r.get_data(as_text=True)
+    assert "X-Idlib-Truncated" not in client.get("/doc/tangled.nt").headers  # a cycle is whole
