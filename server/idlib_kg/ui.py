@@ -106,8 +106,10 @@ def index():
     if "form" in request.args or yasgui_dir() is None:
         return form()
     examples = example_queries()
+    settings = current_app.config.get("IDLIB_KG_SETTINGS")
     return render_template("ui/yasgui.html", endpoint=_endpoint_url(), examples=examples,
-                           examples_json=[asdict(e) for e in examples])
+                           examples_json=[asdict(e) for e in examples],
+                           base_iri=settings.base_iri if settings is not None else None)
 
 
 @bp.get("/form")

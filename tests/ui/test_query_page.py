@@ -99,6 +99,11 @@ def test_yasgui_page_runs_examples_and_a_known_query(server, browser, output_dir
     for cell in KNOWN_EXAMPLE_CELLS:
         assert cell in table, (cell, table)
     browser.screenshot(output_dir / "ui-example.png")
+    # the dataset's IRIs in the results link to their pages on this server, not to w3id.org
+    hrefs = browser.evaluate("[...document.querySelectorAll('.tabPanel.active .yasr_results a[href]')]"
+                             ".map(a => a.href)")
+    ours = [h for h in hrefs if "/id/" in h]
+    assert ours and all(h.startswith(server.base_url + "/id/") for h in ours), hrefs
 
     # a query whose answer is known from the fixture, in a new tab
     browser.click(".tabsList .addTab")
