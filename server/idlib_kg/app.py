@@ -496,8 +496,7 @@ def _serve_processes(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     fronts: dict[int, float] = {}
-    gc.collect()
-    gc.freeze()  # before the forks: the fronts share these pages and never collect them (settle_gc)
+    settle_gc()  # before the forks: the fronts share these pages and never collect them
     try:
         for _ in range(settings.http_processes):
             fronts[front()] = time.monotonic()

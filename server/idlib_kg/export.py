@@ -169,9 +169,8 @@ class _Facts:
             return term.value
         if isinstance(term, BlankNode):
             return "(a blank node)"
-        iri = term.value if isinstance(term, NamedNode) else term
-        lab = self.first(iri, "http://www.w3.org/2000/01/rdf-schema#label")
-        return lab.value if lab is not None else iri.rsplit("/", 1)[-1]
+        lab = self.first(term, "http://www.w3.org/2000/01/rdf-schema#label")
+        return lab.value if lab is not None else str(getattr(term, "value", term)).rsplit("/", 1)[-1]
 
 
 #: an item identifier: Q and digits
@@ -307,9 +306,8 @@ def quickstatements(store: Store) -> str:
             else:
                 lines.append(f"# P276: {f.label(place)} {place} {SAMEAS_AWAITING}")
         for count in f.values(e, IKG + "numberKilled"):
-            c = count
-            stated = f.first(c, IKG + "statedFigure")
-            lo, hi = f.first(c, IKG + "lowerBound"), f.first(c, IKG + "upperBound")
+            stated = f.first(count, IKG + "statedFigure")
+            lo, hi = f.first(count, IKG + "lowerBound"), f.first(count, IKG + "upperBound")
             if lo is not None and hi is not None and not all(math.isfinite(_number(b.value)) for b in (lo, hi)):
                 lines.append(f"# P1120: bounds {lo.value!r} and {hi.value!r} are not finite numbers")
             elif lo is not None and hi is not None:

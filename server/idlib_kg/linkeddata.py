@@ -237,6 +237,16 @@ def fetch_labels(iris: set[str]) -> dict[str, str]:
     return {k: v[2] for k, v in labels.items()}
 
 
+def _graph_of(row: dict) -> str:
+    """The short name of the named graph a row's ?g holds, "default" for the store's own."""
+    return row["g"]["value"].rsplit("/", 1)[-1] if "g" in row else "default"
+
+
+def _written_triple(t: Triple, written: dict) -> Triple:
+    """`t` with its object as the source files write it, where the store normalized it."""
+    return Triple(t.subject, t.predicate, written.get((t.subject, t.predicate, t.object), t.object))
+
+
 def _natural(text: str) -> list:
     """A sort key that orders the numbers in `text` by value."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
@@ -325,7 +335,7 @@ def describe_page(iri: str) -> dict:
     for r in out_rows:
         p, o = r["p"]["value"], r["o"]
         key = (p, o["type"], o["value"] + o.get("xml:lang", "") + o.get("datatype", ""))
-        graph = r["g"]["value"].rsplit("/", 1)[-1] if "g" in r else "default"
+        graph = _graph_of(r)
         if key in by_key:
             if graph not in by_key[key].graphs:
                 by_key[key].graphs.append(graph)
@@ -343,7 +353,7 @@ def describe_page(iri: str) -> dict:
     inbound: dict[str, list[Value]] = {}
     seen: dict[tuple[str, str], Value] = {}
     for r in in_rows:
-        graph = r["g"]["value"].rsplit("/", 1)[-1] if "g" in r else "default"
+        graph = _graph_of(r)
         key = (r["p"]["value"], r["s"]["value"])
         if key not in seen:
             seen[key] = to_value(r["s"], labels)
@@ -376,7 +386,7 @@ def describe_rdf(iri: str, fmt: str) -> tuple[bytes, bool]:
         if t.predicate == BEYOND:
             beyond.add(t.subject)
         else:
-            triples[Triple(t.subject, t.predicate, written.get((t.subject, t.predicate, t.object), t.object))] = None
+            triples[_written_triple(t, written)] = None
     cut = bool(beyond - {t.subject for t in triples})
     return serialize_graph(list(triples), GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES), result.truncated or cut
 
@@ -387,8 +397,7 @@ def as_written(answer: Callable[[str], bytes], fmt: str) -> bytes:
     written = _runtime().written_literals()
     if not written:
         return answer(fmt)
-    triples = [Triple(t.subject, t.predicate, written.get((t.subject, t.predicate, t.object), t.object))
-               for t in parse(answer("ntriples"), format=RdfFormat.N_TRIPLES)]
+    triples = [_written_triple(t, written) for t in parse(answer("ntriples"), format=RdfFormat.N_TRIPLES)]
     return serialize_graph(triples, GRAPH_FORMATS[fmt].oxigraph, QUERY_PREFIXES)
 
 
@@ -408,18 +417,21 @@ def _description_query(iri: str) -> str:
     template = [f"{ref} ?p ?o .", f"?o <{RDFS}label> ?ol .", f"?s ?pi {ref} .", f"?s <{RDFS}label> ?sl ."]
     branches = [f"{{ {ref} ?p ?o OPTIONAL {{ FILTER(isIRI(?o)) ?o <{RDFS}label> ?ol }} }}",
                 f"{{ ?s ?pi {ref} OPTIONAL {{ ?s <{RDFS}label> ?sl }} }}"]
+    def deeper(level: str, k: int) -> str:
+        """The DISTINCT blank nodes one step from those `level` selects (as ?n{k-1})."""
+        return f"SELECT DISTINCT ?n{k} WHERE {{ {{ {level} }} ?n{k - 1} ?x{k} ?n{k} FILTER(isBlank(?n{k})) }}"
+
     level = f"SELECT DISTINCT ?n1 WHERE {{ {ref} ?x1 ?n1 FILTER(isBlank(?n1)) }}"
     for k in range(1, BLANK_DEPTH + 1):
         if k > 1:
-            level = (f"SELECT DISTINCT ?n{k} WHERE {{ {{ {level} }} ?n{k - 1} ?x{k} ?n{k} "
-                     f"FILTER(isBlank(?n{k})) }}")
+            level = deeper(level, k)
         template.append(f"?n{k} ?q{k} ?v{k} .")
         branches.append(f"{{ {{ {level} }} ?n{k} ?q{k} ?v{k} }}")
     # the blank nodes one step deeper, marked (describe_rdf drops the marks): if any was reached
     # by no shallower level, the document is cut there
     k = BLANK_DEPTH + 1
     template.append(f"?n{k} <{BEYOND.value}> ?n{k} .")
-    branches.append(f"{{ SELECT DISTINCT ?n{k} WHERE {{ {{ {level} }} ?n{k - 1} ?x{k} ?n{k} FILTER(isBlank(?n{k})) }} }}")
+    branches.append(f"{{ {deeper(level, k)} }}")
     return f"CONSTRUCT {{ {' '.join(template)} }} WHERE {{ {' UNION '.join(branches)} }}"
 
 

@@ -28,8 +28,10 @@ OX = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml
       "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD}
 
 
-def export(fmt: str, out) -> bytes:
-    r = subprocess.run([sys.executable, "-m", "idlib_kg", "export", "--format", fmt, "-o", str(out)],
+def export(fmt: str, out, *load) -> bytes:
+    """`idlib-kg export --format fmt -o out`, with each of `load` as a --load file."""
+    extra = [arg for path in load for arg in ("--load", str(path))]
+    r = subprocess.run([sys.executable, "-m", "idlib_kg", "export", "--format", fmt, *extra, "-o", str(out)],
                        capture_output=True, text=True, cwd=REPO, timeout=300)
     assert r.returncode == 0, r.stderr
     return out.read_bytes()
@@ -182,11 +184,8 @@ def test_quickstatements_send_a_linked_events_statements_to_its_item_once_each(t
     linked = tmp_path / "linked.ttl"  # a test link, not a claim about Wikidata
     linked.write_text("<https://w3id.org/idlib-kg/id/security-meeting-2020-02-27> "
                       "<http://www.w3.org/2002/07/owl#sameAs> <http://www.wikidata.org/entity/Q99999991> .\n")
-    out = tmp_path / "x.qs.tsv"
-    r = subprocess.run([sys.executable, "-m", "idlib_kg", "export", "--format", "quickstatements",
-                        "--load", str(linked), "-o", str(out)], capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert r.returncode == 0, r.stderr
-    meeting = _block(out.read_text(encoding="utf-8"), "security-meeting-2020-02-27")
+    text = export("quickstatements", tmp_path / "x.qs.tsv", linked).decode("utf-8")
+    meeting = _block(text, "security-meeting-2020-02-27")
     lines = [ln for ln in meeting.splitlines() if not ln.startswith("#")]
     assert lines and all(ln.startswith("Q99999991\t") for ln in lines), meeting
     assert any(ln.startswith("Q99999991\tP585\t+2020-02-27T00:00:00Z/11\t") for ln in lines)
@@ -201,11 +200,7 @@ def test_quickstatements_run_nothing_for_an_event_both_linked_and_awaiting(tmp_p
     linked = tmp_path / "linked.ttl"  # a test link, not a claim about Wikidata
     linked.write_text("<https://w3id.org/idlib-kg/id/attack-2020-02-27> "
                       "<http://www.w3.org/2002/07/owl#sameAs> <http://www.wikidata.org/entity/Q99999992> .\n")
-    out = tmp_path / "x.qs.tsv"
-    r = subprocess.run([sys.executable, "-m", "idlib_kg", "export", "--format", "quickstatements",
-                        "--load", str(linked), "-o", str(out)], capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert r.returncode == 0, r.stderr
-    text = out.read_text(encoding="utf-8")
+    text = export("quickstatements", tmp_path / "x.qs.tsv", linked).decode("utf-8")
     attack = _block(text, "attack-2020-02-27")
     assert "still flagged awaiting reconciliation" in attack
     assert all(ln.startswith("#") for ln in attack.splitlines()), attack
@@ -232,11 +227,7 @@ ikr:qs-fake a ikg:Airstrike ; rdfs:label "fake link" ; owl:sameAs <http://www.wi
 def test_quickstatements_never_turn_a_label_into_a_line_of_their_own(tmp_path):
     hostile = tmp_path / "hostile.ttl"
     hostile.write_text(HOSTILE_QS, encoding="utf-8")
-    out = tmp_path / "x.qs.tsv"
-    r = subprocess.run([sys.executable, "-m", "idlib_kg", "export", "--format", "quickstatements",
-                        "--load", str(hostile), "-o", str(out)], capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert r.returncode == 0, r.stderr
-    text = out.read_text(encoding="utf-8")
+    text = export("quickstatements", tmp_path / "x.qs.tsv", hostile).decode("utf-8")
     lines = text.split("\n")
     assert [ln for ln in lines if ln and not ln.startswith("#")] == []  # nothing runs: nothing verified
     assert all("INJECTED" not in ln or ln.startswith("#") for ln in lines)
