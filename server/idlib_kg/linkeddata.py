@@ -316,12 +316,14 @@ def describe_page(iri: str) -> dict:
     # the others (a page counts what it leaves out)
     inbound_counts = {r["p"]["value"]: int(r["n"]["value"]) for r in select(
         f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {ref} }} GROUP BY ?p ORDER BY ?p")}
-    in_rows = [row for prop in inbound_counts for row in select(f"""SELECT ?s ?p ?g WHERE {{
+    # one query, a UNION branch per property (not a query each: a class page has dozens)
+    branches = " UNION ".join(f"""{{
         {{ SELECT DISTINCT ?s WHERE {{ ?s <{prop}> {ref} }} ORDER BY ?s LIMIT {INBOUND_LIMIT} }}
         BIND(<{prop}> AS ?p)
         {{ GRAPH ?g {{ ?s ?p {ref} }} }}
         UNION {{ ?s ?p {ref} FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p {ref} }} }} }}
-    }} ORDER BY ?s ?g""")]
+    }}""" for prop in inbound_counts)
+    in_rows = select(f"SELECT ?s ?p ?g WHERE {{ {branches} }} ORDER BY ?p ?s ?g") if branches else []
     iris = {iri} | {r["p"]["value"] for r in out_rows + in_rows}
     iris |= {r["o"]["value"] for r in out_rows if r["o"]["type"] == "uri"}
     iris |= {r["s"]["value"] for r in in_rows if r["s"]["type"] == "uri"}
