@@ -57,6 +57,7 @@ from pyoxigraph import (NamedNode, QueryBoolean, QueryResultsFormat, QuerySoluti
                         QueryTriples, Store, parse_query_results)
 
 from idlib_kg.negotiation import GRAPH_FORMATS, RESULT_FORMATS
+from idlib_kg.safety import explain_syntax_error
 from idlib_kg.serialization import UnwritableAnswer, check_xml_chars, serialize_graph
 from idlib_kg.store import OpenedStore
 from idlib_kg.vocab import prefixes
@@ -185,7 +186,7 @@ def run_query(store: Store, job: QueryJob) -> QueryResult:
     try:
         results = store.query(job.query, base_iri=job.base_iri, **_dataset_kwargs(job))
     except SyntaxError as e:
-        raise QuerySyntaxError(str(e)) from None
+        raise QuerySyntaxError(explain_syntax_error(job.query, str(e))) from None
     except (OSError, ValueError, RuntimeError) as e:
         raise QueryError(f"the query failed: {e}") from None
     return serialize_results(results, job)
@@ -223,7 +224,7 @@ def run_update(store: Store, update: str, base_iri: str | None = None) -> None:
     try:
         store.update(update, base_iri=base_iri)
     except SyntaxError as e:
-        raise QuerySyntaxError(str(e)) from None
+        raise QuerySyntaxError(explain_syntax_error(update, str(e))) from None
     except (OSError, ValueError, RuntimeError) as e:
         raise QueryError(f"the update failed: {e}") from None
 

@@ -25,6 +25,7 @@ from typing import Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
 from idlib_kg.cache import memoize_small
+from idlib_kg.vocab import NAMESPACES
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
@@ -128,6 +129,46 @@ def tokenize(text: str) -> list[Token]:
             kind = "unterminated"
         append(Token(kind, token, start))
     return tokens
+
+
+def undeclared_prefixes(text: str) -> list[str]:
+    """Prefixes of the prefixed names in `text` that no PREFIX before them declares, in the
+    order of first use (`ikg` for `?s ikg:target ?o` with no `PREFIX ikg:`)."""
+    toks = tokenize(text)
+    declared: set[str] = set()
+    missing: list[str] = []
+    for i, t in enumerate(toks):
+        if t.kind != "pname":
+            continue
+        prefix = t.text.partition(":")[0]
+        if i > 0 and toks[i - 1].kind == "word" and toks[i - 1].text.upper() == "PREFIX":
+            declared.add(prefix)
+        elif prefix not in declared and prefix not in missing:
+            missing.append(prefix)
+    return missing
+
+
+_ERROR_AT = re.compile(r"error at (\d+:\d+)")
+
+
+def explain_syntax_error(text: str, message: str) -> str:
+    """The engine's syntax error, made readable where it is not.
+
+    An undeclared prefix, the commonest slip, comes from the engine as "expected one of Prefix
+    not found" and a dozen lines of character classes that never name the prefix: this names it
+    and the PREFIX line to add (the namespace, for a prefix this project uses)."""
+    if "Prefix not found" not in message:
+        return message
+    missing = undeclared_prefixes(text)
+    if not missing:
+        return message
+    where = _ERROR_AT.search(message)
+    lines = [f"PREFIX {p}: <{NAMESPACES[p]}>" if p in NAMESPACES else f"PREFIX {p}: <namespace IRI>"
+             for p in missing]
+    names = ", ".join(f"{p}:" for p in missing)
+    return (f"error at {where.group(1) if where else 'unknown position'}: the prefix {names} "
+            f"{'is' if len(missing) == 1 else 'are'} not declared; add before the query: "
+            + "; ".join(lines))
 
 
 #: texts up to this length are memoized by inspect() (repeated queries skip the lexer)

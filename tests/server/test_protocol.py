@@ -42,6 +42,13 @@ def test_malformed_query_is_400_with_the_parser_message(endpoint):
     assert "Traceback" not in r.text
 
 
+def test_an_undeclared_prefix_is_400_naming_it_and_the_prefix_line_to_add(endpoint):
+    r = requests.post(endpoint.endpoint, data={"query": "SELECT * WHERE { ?s ikg:target ?o }"})
+    assert r.status_code == 400
+    assert "the prefix ikg: is not declared" in r.text
+    assert "PREFIX ikg: <https://w3id.org/idlib-kg/ontology#>" in r.text
+
+
 def test_two_query_parameters_are_400(endpoint):
     r = requests.get(endpoint.endpoint, params=[("query", "ASK {}"), ("query", "ASK {}")])
     assert r.status_code == 400

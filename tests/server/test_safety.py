@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from idlib_kg.safety import UnsafeQuery, check_services, inspect, is_public_address, target_allowed
+from idlib_kg.safety import (UnsafeQuery, check_services, explain_syntax_error, inspect, is_public_address,
+                             target_allowed, undeclared_prefixes)
 
 # ---- the lexer
 
@@ -135,3 +136,22 @@ def test_from_and_from_named_are_never_dereferenced(endpoint, recorder):
                                                 "default-graph-uri": recorder.url + "dg.ttl"})
     assert r.json()["results"]["bindings"] == []
     assert recorder.requests == []
+
+
+def test_undeclared_prefixes_are_found_in_use_order_and_not_in_strings_iris_or_comments():
+    q = ('PREFIX ikg: <https://w3id.org/idlib-kg/ontology#>\n'
+         'SELECT * WHERE { ?s ikg:target ?o ; sem:hasPlace <urn:x:y> . ?o rdfs:label "geo:no" }  # owl:no\n')
+    assert undeclared_prefixes(q) == ["sem", "rdfs"]
+    assert undeclared_prefixes("SELECT * WHERE { ?s a :Thing }") == [""]  # the empty prefix too
+    assert undeclared_prefixes("PREFIX : <x:> SELECT * WHERE { ?s a :Thing }") == []
+
+
+def test_an_undeclared_prefix_error_names_the_prefix_and_the_line_to_add():
+    engine = "error at 1:28: expected one of Prefix not found, ['%'], ['-' | '0' ..= '9' ..."
+    text = explain_syntax_error("SELECT * WHERE { ?s ikg:target ex:o }", engine)
+    assert text.startswith("error at 1:28: the prefix ikg:, ex: are not declared")
+    assert "PREFIX ikg: <https://w3id.org/idlib-kg/ontology#>" in text  # a project prefix: its namespace
+    assert "PREFIX ex: <namespace IRI>" in text
+    assert "['%']" not in text
+    other = "error at 1:3: expected one of LATERAL, SERVICE"
+    assert explain_syntax_error("SELECT * WHERE { ?s ikg:x }", other) == other  # other errors as the engine says
