@@ -125,20 +125,28 @@ def port_number(text: str) -> int:
     return value
 
 
-def add_data_options(parser: argparse.ArgumentParser) -> None:
-    """Options every command that opens the store shares (serve, query, ...)."""
+def add_data_options(parser: argparse.ArgumentParser, *,
+                     base_iri_help: str | None = "persistent base IRI served by this server",
+                     answers: bool = True) -> None:
+    """Options the commands that open the store share (serve, query, links). `base_iri_help`
+    says what --base-iri does for the command (None: the command has no use for it);
+    `answers=False` leaves out what only a command that answers queries uses (--max-rows,
+    --optimize)."""
     parser.add_argument("--store", type=Path, metavar="PATH",
                         help="on-disk store directory, loaded once and reused (default: in memory)")
-    parser.add_argument("--optimize", action="store_true", default=None,
-                        help="with --store: compact the store once after loading (about 10 s more "
-                             "at 5M triples; queries up to 3x faster); remembered in the store")
+    if answers:
+        parser.add_argument("--optimize", action="store_true", default=None,
+                            help="with --store: compact the store once after loading (about 10 s more "
+                                 "at 5M triples; queries up to 3x faster); remembered in the store")
     parser.add_argument("--load", type=Path, nargs="+", action="extend", default=[], metavar="FILE",
                         help="extra RDF files to load (.ttl .nt .nq .trig .jsonld .rdf .owl .xml): "
                              "--load a.ttl b.nq, or --load once per file")
-    parser.add_argument("--base-iri", type=absolute_iri, default=DEFAULT_BASE_IRI, metavar="IRI",
-                        help=f"persistent base IRI served by this server (default {DEFAULT_BASE_IRI})")
-    parser.add_argument("--max-rows", type=positive_int, default=10_000, metavar="N",
-                        help="result rows/triples returned before truncation (default 10000)")
+    if base_iri_help:
+        parser.add_argument("--base-iri", type=absolute_iri, default=DEFAULT_BASE_IRI, metavar="IRI",
+                            help=f"{base_iri_help} (default {DEFAULT_BASE_IRI})")
+    if answers:
+        parser.add_argument("--max-rows", type=positive_int, default=10_000, metavar="N",
+                            help="result rows/triples returned before truncation (default 10000)")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

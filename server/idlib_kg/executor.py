@@ -590,14 +590,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "query", help="run a SPARQL query on the store and print the results",
         description="Run a query in-process on the same data the server serves. Exit codes: "
                     "0 success, 1 the query failed while running, 2 bad usage, syntax error "
-                    "or unreadable data file. Truncation at --max-rows is reported on stderr.")
+                    "or unreadable data file. Truncation at --max-rows is reported on stderr. "
+                    "Put the query before --load, which takes every argument after it as a file.")
     p.add_argument("query", metavar="QUERY_OR_FILE", help="a query, a file holding one, or - for stdin")
     p.add_argument("--format", choices=[*RESULT_FORMATS, *GRAPH_FORMATS],
                    help="output format (default json for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE)")
     p.add_argument("--allow-service", action="append", metavar="URL",
                    help="allow SERVICE to this endpoint IRI, as `serve` does (repeatable; '*' = any "
                         "public endpoint; default: none)")
-    add_data_options(p)
+    add_data_options(p, base_iri_help="base IRI that relative IRIs in the query resolve against")
     p.set_defaults(func=query_command)
 
 

@@ -425,7 +425,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         q.add_argument("--wikidata-endpoint", default=WIKIDATA_SPARQL, metavar="URL",
                        help=f"SPARQL endpoint with Wikidata's data (default {WIKIDATA_SPARQL})")
         q.add_argument("--timeout", type=positive_float, default=60.0, metavar="S")
-        add_data_options(q)
+        add_data_options(q, base_iri_help=None, answers=False)
     s.add_argument("--search-api", metavar="URL",
                    help="also ask a MediaWiki search API (e.g. https://www.wikidata.org/w/api.php)")
     s.add_argument("--limit", type=positive_int, default=5, metavar="N", help="candidates per label (default 5)")

@@ -101,6 +101,18 @@ def test_optimize_without_a_store_exits_2_saying_what_to_give():
         assert "--optimize compacts an on-disk store: give --store PATH" in out.stderr
 
 
+def test_each_command_offers_only_the_data_options_it_uses():
+    links = idlib_kg("links", "check", "--help").stdout
+    assert "--store" in links and "--load" in links
+    for unused in ("--max-rows", "--optimize", "--base-iri"):  # links answers no query, serves no IRI
+        assert unused not in links, unused
+    query = idlib_kg("query", "--help").stdout
+    assert "relative IRIs in the query resolve against" in " ".join(query.split())
+    assert "Put the query before --load" in " ".join(query.split())
+    serve = idlib_kg("serve", "--help").stdout
+    assert "persistent base IRI served by this server" in " ".join(serve.split())
+
+
 def test_serve_refuses_zero_connections_and_an_unknown_http_server():
     out = idlib_kg("serve", "--connections", "0", "--port", "9")
     assert out.returncode == 2
