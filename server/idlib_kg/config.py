@@ -125,6 +125,12 @@ def port_number(text: str) -> int:
     return value
 
 
+#: triples a linked-data document (/doc/, /graph/) carries at most, whatever --max-rows says:
+#: a graph dump is whole (the project's largest is a few thousand triples), and past this the
+#: document says it was cut
+DOCUMENT_MAX_TRIPLES = 1_000_000
+
+
 def add_data_options(parser: argparse.ArgumentParser, *,
                      base_iri_help: str | None = "persistent base IRI served by this server",
                      answers: bool = True) -> None:
@@ -146,7 +152,9 @@ def add_data_options(parser: argparse.ArgumentParser, *,
                             help=f"{base_iri_help} (default {DEFAULT_BASE_IRI})")
     if answers:
         parser.add_argument("--max-rows", type=positive_int, default=10_000, metavar="N",
-                            help="result rows/triples returned before truncation (default 10000)")
+                            help="result rows/triples a query returns before truncation, which is "
+                                 f"reported (default 10000; /doc/ and /graph/ documents: "
+                                 f"{DOCUMENT_MAX_TRIPLES:,})")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -41,6 +41,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
 from idlib_kg import resources, void
 from idlib_kg.description import DESCRIPTION_FORMATS, HTML
+from idlib_kg.config import DOCUMENT_MAX_TRIPLES
 from idlib_kg.dataset import read_dataset
 from idlib_kg.executor import PREFIXES as QUERY_PREFIXES, QueryJob, QueryResult
 from idlib_kg.protocol import http_error as query_http_error
@@ -58,7 +59,7 @@ EXTENSIONS = {"html": "html", "ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml"
 EXT_OF = {v: k for k, v in EXTENSIONS.items()}
 TEXT_PLAIN = Format("text", "text/plain", (), None)
 TEXT_FORMATS = {**DESCRIPTION_FORMATS, "text": TEXT_PLAIN}
-MAX_ROWS = 1_000_000
+MAX_ROWS = DOCUMENT_MAX_TRIPLES
 INBOUND_LIMIT = 50       # links shown per inbound property on a page (the count says how many there are)
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
