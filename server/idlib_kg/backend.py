@@ -54,6 +54,17 @@ from idlib_kg.executor import (BackendUnavailable, QueryError, QueryJob, QueryRe
                                ServerBusy, serialize_results)
 from idlib_kg.safety import tokenize
 
+#: graphs a store keeps for itself, not data: Virtuoso's schema graph, the OWL and LDP
+#: vocabularies it preloads and its own service-description graph. In backend mode they are left
+#: out of the Service Description, VoID and /graph/ (queries over Virtuoso's default graph, which
+#: is every graph, still see them)
+STORE_SYSTEM_GRAPHS = frozenset({
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/2002/07/owl#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localuriqaserver/sparql",
+})
+
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 3.0

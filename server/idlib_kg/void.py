@@ -16,6 +16,7 @@ import json
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import Literal, NamedNode, Triple
 
+from idlib_kg.backend import STORE_SYSTEM_GRAPHS
 from idlib_kg.description import DESCRIPTION_FORMATS
 from idlib_kg.executor import QueryJob
 from idlib_kg.negotiation import from_request
@@ -33,6 +34,7 @@ CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 WD = "http://www.wikidata.org/entity/"
 EXAMPLES = ("id/attack-2020-02-27", "id/turkey", "id/erdogan", "id/claim-daily-sabah-regime-attack")
 PREFIXES = prefixes("void", "dcterms", "foaf", "owl", "skos", "xsd")
+VOCABULARY_QUERY = "SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s a ?t } }"
 
 
 def _rows(query: str) -> list[dict]:
@@ -86,7 +88,10 @@ def describe(base: str, endpoint: str, site: str) -> tuple[list[Triple], dict]:
         if g.name.startswith(base + "graph/"):  # what /graph/ serves (a --load file may name others)
             t.append(Triple(node, NamedNode(VOID + "dataDump"),
                             NamedNode(site + g.name[len(base):] + "?format=nt")))
-    vocab_rows = _rows("SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s a ?t } }")
+    vocab_rows = _rows(VOCABULARY_QUERY if runtime.opened is not None else (  # backend mode:
+        # the store's own graphs are not the dataset's (Virtuoso's default graph holds them too)
+        "SELECT DISTINCT ?t WHERE { GRAPH ?g { { ?s ?t ?o } UNION { ?s a ?t } } FILTER (?g NOT IN ("
+        + ", ".join(f"<{g}>" for g in sorted(STORE_SYSTEM_GRAPHS)) + ")) }"))
     # void:vocabulary names an IRI: a namespace that is no IRI on its own ("urn:") is left out
     vocabularies = sorted(v for v in {namespace(r["t"]["value"]) for r in vocab_rows if r["t"]["type"] == "uri"}
                           if _is_iri(v))
