@@ -649,7 +649,9 @@ def query_command(args: argparse.Namespace) -> int:
     form = found.form or "SELECT"
     job_format = args.format
     if job_format and ((form in ("CONSTRUCT", "DESCRIBE")) != (job_format in GRAPH_FORMATS)):
-        print(f"idlib-kg query: --format {job_format} does not fit a {form} query", file=sys.stderr)
+        fits = ", ".join(GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS)
+        print(f"idlib-kg query: --format {job_format} does not fit a {form} query; use one of: {fits}",
+              file=sys.stderr)
         return EXIT_USAGE
     try:
         opened = open_store(settings.store_path, settings.load_files, optimize=settings.optimize)

@@ -418,7 +418,8 @@ def export_command(args: argparse.Namespace) -> int:
             tmp.replace(args.output)
         except OSError as e:
             tmp.unlink(missing_ok=True)
-            print(f"idlib-kg export: cannot write {args.output}: {e}", file=sys.stderr)
+            # the reason without the temporary file's name, which the user never gave
+            print(f"idlib-kg export: cannot write {args.output}: {e.strerror or e}", file=sys.stderr)
             return 2
         print(f"idlib-kg export: wrote {len(data):,} bytes of {args.format} to {args.output}", file=sys.stderr)
     else:

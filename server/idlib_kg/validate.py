@@ -96,10 +96,21 @@ def validate_command(args: argparse.Namespace) -> int:
             quads = Dataset()
             quads.parse(path)
         except Exception as e:  # rdflib raises many types; the user needs the file and the reason
-            print(f"idlib-kg validate: cannot read {path}: {e}", file=sys.stderr)
+            print(f"idlib-kg validate: {_unreadable(Path(path), e)}", file=sys.stderr)
             return 2
         for s, p, o, _ in quads.quads((None, None, None, None)):
             data.add((s, p, o))
     report = validate(data)
     print(report.text)
     return 0 if report.conforms else 1
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    """Why `path` cannot be read, as `idlib-kg query --load` says it (pyoxigraph's parser names
+    the line and column plainly; rdflib's message quotes the text as Python bytes)."""
+    from idlib_kg.dataset import DatasetError, extra_file, read_dataset
+    try:
+        read_dataset([extra_file(path)])
+    except DatasetError as e:
+        return str(e)
+    return f"cannot read {path}: {error}"  # only rdflib refuses it (or an extension we do not know)

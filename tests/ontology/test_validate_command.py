@@ -37,6 +37,9 @@ def test_an_unreadable_file_exits_2_with_its_name(tmp_path: Path):
     done = run(str(broken))
     assert done.returncode == 2
     assert "broken.ttl" in done.stderr
+    # the parser's words and position, as `query --load` gives them, not Python bytes reprs
+    assert "not valid Turtle" in done.stderr and "line 1" in done.stderr
+    assert "b'" not in done.stderr
 
 
 def test_a_missing_file_is_exit_2_and_no_other_file_is_read_instead(tmp_path: Path):

@@ -57,7 +57,15 @@ def test_query_refuses_updates():
 def test_query_wrong_format_for_the_form_exits_2():
     out = idlib_kg("query", NAMES, "--format", "turtle")
     assert out.returncode == 2
-    assert "does not fit a SELECT query" in out.stderr
+    assert "does not fit a SELECT query; use one of: json, xml, csv, tsv" in out.stderr
+
+
+def test_export_to_a_missing_directory_names_the_file_asked_for_not_a_temporary_one(tmp_path):
+    target = tmp_path / "no-such-dir" / "x.nq"
+    out = idlib_kg("export", "-o", target)
+    assert out.returncode == 2
+    assert f"cannot write {target}: No such file or directory" in out.stderr
+    assert ".tmp" not in out.stderr
 
 
 def test_query_reports_truncation_on_stderr():
