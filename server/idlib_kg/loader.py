@@ -153,8 +153,9 @@ def _hint(status: int, protocol: str, token: bool = False) -> str:
                 "(Virtuoso's /sparql-graph-crud-auth wants digest), or --token for a bearer "
                 "token (an idlib-kg /update)")
     if status == 403:
-        return ("the user may not write: use an account with write rights (Virtuoso: dba, or "
-                "GRANT SPARQL_UPDATE TO \"SPARQL\" for anonymous updates)")
+        return ("the store refused the write: use an account with write rights (Virtuoso: dba, "
+                "or GRANT SPARQL_UPDATE TO \"SPARQL\" for anonymous updates); an idlib-kg server "
+                "takes updates only when started with --update-token T, given here as --token T")
     if status == 413:
         return "the request was too large: lower --chunk-mb (GSP) or --batch (update)"
     if status in UNSUPPORTED and protocol == "update":

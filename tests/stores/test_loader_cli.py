@@ -41,6 +41,13 @@ def test_a_wrong_token_is_exit_1_with_the_servers_answer(writable):
     assert "bearer token was not accepted" in done.stderr and "Virtuoso" not in done.stderr
 
 
+def test_a_server_without_updates_is_exit_1_saying_how_to_turn_them_on(start_server):
+    read_only = start_server("--workers", "2")
+    done = load("--endpoint", read_only.endpoint, "--graph", "http://example.org/g")
+    assert done.returncode == 1, done.stderr
+    assert "started with --update-token T, given here as --token T" in " ".join(done.stderr.split())
+
+
 def test_gsp_only_says_no_graph_store_was_found_after_trying_each_guess(writable):
     done = load("--endpoint", writable.endpoint, "--token", TOKEN, "--protocol", "gsp")
     assert done.returncode == 1
