@@ -72,12 +72,21 @@ def describe(endpoint: str, graphs: list[GraphInfo], *, update_endpoint: str | N
                Literal("The default graph is the union of all the named graphs.", language="en")),
         Triple(default_graph, NamedNode(VOID + "triples"), count(sum(g.triples for g in graphs))),
     ]
+    datasets = [dataset]
     if update_endpoint:  # a service of its own: /sparql answers queries only
         updates = BlankNode("updateService")
+        update_dataset, update_default = BlankNode("updateDataset"), BlankNode("updateDefaultGraph")
+        datasets.append(update_dataset)  # the same named graphs, another default graph
         t += [Triple(updates, RDF_TYPE, sd("Service")),
               Triple(updates, sd("endpoint"), NamedNode(update_endpoint)),
               Triple(updates, sd("supportedLanguage"), sd("SPARQL11Update")),
-              Triple(updates, sd("defaultDataset"), dataset),
+              Triple(updates, sd("defaultDataset"), update_dataset),
+              Triple(update_dataset, RDF_TYPE, sd("Dataset")),
+              Triple(update_dataset, sd("defaultGraph"), update_default),
+              Triple(update_default, RDF_TYPE, sd("Graph")),
+              Triple(update_default, NamedNode(DCT + "description"), Literal(
+                  "The store's own default graph, not the union of the named graphs that queries "
+                  "see (SPARQL Update has no union default graph).", language="en")),
               Triple(updates, NamedNode(DCT + "title"), Literal("idlib-kg SPARQL update endpoint")),
               Triple(updates, NamedNode(DCT + "description"), Literal(
                   "Needs Authorization: Bearer TOKEN. An update without GRAPH, WITH or USING "
@@ -89,8 +98,8 @@ def describe(endpoint: str, graphs: list[GraphInfo], *, update_endpoint: str | N
         t.append(Triple(service, sd("resultFormat"), NamedNode(FORMAT_IRIS[key])))
     for i, g in enumerate(sorted(graphs, key=lambda g: g.name)):
         ng, gr = BlankNode(f"ng{i}"), BlankNode(f"g{i}")
+        t += [Triple(d, sd("namedGraph"), ng) for d in datasets]
         t += [
-            Triple(dataset, sd("namedGraph"), ng),
             Triple(ng, RDF_TYPE, sd("NamedGraph")),
             Triple(ng, sd("name"), NamedNode(g.name)),
             Triple(ng, sd("graph"), gr),

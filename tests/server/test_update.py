@@ -144,6 +144,14 @@ def test_the_service_description_names_the_update_endpoint_as_a_service_of_its_o
     assert set(g.objects(query_service, sd.supportedLanguage)) == {sd.SPARQL11Query}  # /sparql refuses updates
     assert set(g.objects(update_service, sd.supportedLanguage)) == {sd.SPARQL11Update}
     assert "store's own default graph" in str(g.value(update_service, URIRef("http://purl.org/dc/terms/description")))
+    # each service's dataset describes its own default graph, over the same named graphs
+    query_dataset, update_dataset = g.value(query_service, sd.defaultDataset), g.value(update_service, sd.defaultDataset)
+    assert query_dataset != update_dataset
+    describe = lambda ds: str(g.value(g.value(ds, sd.defaultGraph), URIRef("http://purl.org/dc/terms/description")))  # noqa: E731
+    assert "union of all the named graphs" in describe(query_dataset)
+    assert "store's own default graph" in describe(update_dataset) and "union" not in describe(update_dataset).split("not")[0]
+    names = lambda ds: {g.value(ng, sd.name) for ng in g.objects(ds, sd.namedGraph)}  # noqa: E731
+    assert names(query_dataset) == names(update_dataset) and URIRef("https://w3id.org/idlib-kg/graph/article") in names(update_dataset)
     # and what it says holds: DELETE WHERE without GRAPH does not reach the named graphs
     label = 'ASK { <https://w3id.org/idlib-kg/id/turkey> <http://www.w3.org/2000/01/rdf-schema#label> "Turkey"@en }'
     delete = 'DELETE WHERE { <https://w3id.org/idlib-kg/id/turkey> <http://www.w3.org/2000/01/rdf-schema#label> ?l }'
