@@ -7,7 +7,7 @@ HTML page for browsers. The default graph is described as the union of the named
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from flask import render_template_string
@@ -36,7 +36,10 @@ FORMAT_IRIS = {
 
 # Formats of the description itself: RDF, plus HTML for people.
 HTML = Format("html", "text/html", ("application/xhtml+xml",), None)
-DESCRIPTION_FORMATS = {**GRAPH_FORMATS, "html": HTML}
+#: the documents' formats (Service Description, VoID, /id/, /ontology, /graph/): the graph formats
+#: (plain `application/json` meaning JSON-LD, as linked-data clients that ask for it mean), and HTML
+DESCRIPTION_FORMATS = {**GRAPH_FORMATS, "jsonld": replace(GRAPH_FORMATS["jsonld"], aliases=("application/json",)),
+                       "html": HTML}
 
 
 @dataclass

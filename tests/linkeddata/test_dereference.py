@@ -38,6 +38,17 @@ def test_thing_gets_303_to_a_document_by_accept(client):
         assert r.status_code == 303 and r.headers["Location"].endswith(f"/doc/turkey.{ext}"), media
 
 
+def test_plain_json_gets_json_ld_as_linked_data_clients_mean_it(client):
+    r = client.get("/id/turkey", headers={"Accept": "application/json"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/doc/turkey.jsonld")
+    r = client.get("/id/turkey", headers={"Accept": "application/json"}, follow_redirects=True)
+    assert r.status_code == 200
+    g = Graph().parse(data=r.data, format="json-ld")
+    assert (IKR.turkey, RDFS.label, Literal("Turkey", lang="en")) in g
+    void = client.get("/void", headers={"Accept": "application/json"})
+    assert void.status_code == 200 and Graph().parse(data=void.data, format="json-ld")
+
+
 @pytest.mark.parametrize("media", list(RDF_TYPES))
 def test_documents_parse_and_describe_the_thing(client, media):
     r = client.get("/id/turkey", headers={"Accept": media}, follow_redirects=True)
