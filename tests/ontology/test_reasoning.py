@@ -73,6 +73,21 @@ def test_a_stance_value_of_the_wrong_dimension_is_inconsistent(ontology_and_sche
         reasoning.run_hermit(ontology_and_schemes, mini)
 
 
+@pytest.mark.parametrize("mistake", [
+    ("strike", "target", "statement-1"),       # an event as a target would become an actor
+    ("strike", "affectedGroup", "gamma-ministry"),  # a ministry as a population group
+    ("strike", "target", "time-1"),             # a time as an actor
+], ids=lambda m: f"{m[0]}-{m[1]}-{m[2]}")
+def test_a_value_on_the_wrong_side_of_a_domain_or_range_is_inconsistent_not_retyped(ontology_and_schemes, mistake):
+    """The disjointness of SEM's event, actor and time and of the kinds of agent: without it,
+    HermiT quietly made the statement an actor, the ministry a population group."""
+    subject, prop, value = mistake
+    mini = parse(MINI)
+    mini.add((MINI_NS[subject], IKG[prop], MINI_NS[value]))
+    with pytest.raises(reasoning.ReasoningError, match="inconsistent"):
+        reasoning.run_hermit(ontology_and_schemes, mini)
+
+
 def test_a_supporter_is_a_backer_and_backs_the_supported_side(reasoned_mini):
     assert IKG.Backer in reasoned_mini.types[MINI_NS["gamma-ministry"]]
     assert (MINI_NS["gamma-ministry"], IKG.backs, MINI_NS.alphaland) in reasoned_mini.relations
