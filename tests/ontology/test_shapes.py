@@ -105,6 +105,17 @@ ikr:instant-untyped <http://www.w3.org/2006/time#inXSDDateTimeStamp> "2020-02-27
 ikr:time-late-begin a ikg:TimeExpression ; rdfs:label "Friday morning"@en ; ikg:timePhrase "Friday morning" ;
     sem:hasLatestBeginTimeStamp "2020-02-28T12:00:00+03:00"^^xsd:dateTime ;
     sem:hasLatestEndTimeStamp "2020-02-28T06:00:00+03:00"^^xsd:dateTime .
+ikr:claim-two-sentiments a ikg:Claim ; rdfs:label "for and against"@en ; ikg:claimant ikr:land-a ;
+    ikg:polarity ikg:Positive ; ikg:sentiment ikg:Favourable , ikg:Unfavourable ; prov:wasGeneratedBy ikr:act ;
+    gaf:denotedBy <https://w3id.org/idlib-kg/id/broken/text#char=0,5> .
+ikr:time-no-zone a ikg:TimeExpression ; rdfs:label "Thursday, somewhere"@en ; ikg:timePhrase "Thursday" ;
+    sem:hasEarliestBeginTimeStamp "2020-02-27T00:00:00"^^xsd:dateTime .
+ikr:land-b a ikg:State ; rdfs:label "Land B"@en .
+ikr:government-of-two a ikg:Government ; rdfs:label "one government, two states"@en ;
+    ikg:governmentOf ikr:land-a , ikr:land-b .
+ikr:news a <https://schema.org/NewsArticle> ; rdfs:label "a report nobody published"@en .
+ikr:photo <https://schema.org/creditText> "File photo" ; rdfs:label "a photo credited to a place"@en ;
+    prov:wasAttributedTo ikr:time-ok .
 
 <https://w3id.org/idlib-kg/id/broken/text#char=9,3> nif:beginIndex 9 ; nif:endIndex "3"^^xsd:nonNegativeInteger .
 <https://w3id.org/idlib-kg/id/broken/text#char=1,4> nif:beginIndex "1"^^xsd:nonNegativeInteger ;
@@ -148,6 +159,11 @@ EXPECTED = [
     ("time-late-begin", "The latest begin of this time is after its latest end"),
     ("time-owl-time-date", "time:inXSDDate is for a time:Instant"),
     ("instant-untyped", "is a time:Instant (OWL-Time's domain): type it so"),
+    ("claim-two-sentiments", "at most one ikg:sentiment"),
+    ("time-no-zone", "A SEM timestamp needs a time zone"),
+    ("government-of-two", "the government of one state"),
+    ("news", "Say whose this is"),
+    ("photo", "prov:wasAttributedTo names an agent"),
     ("text#char=9,3", "nif:beginIndex must be smaller than its nif:endIndex"),
     ("text#char=9,3", "exactly one nif:beginIndex, an xsd:nonNegativeInteger"),
     ("text#char=9,3", "A text span needs nif:anchorOf"),
