@@ -36,6 +36,7 @@ from typing import Iterable
 
 import rdflib
 from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import Namespace
 
 from idlib_kg import resources
@@ -183,6 +184,15 @@ def run_hermit(ontology: Graph, data: Graph) -> Reasoned:
     # owlready2 loads a resource as an individual only when typed owl:NamedIndividual.
     for ind in individuals:
         reasoner_input.add((ind, RDF.type, OWL.NamedIndividual))
+    # Each of the data's resources is a thing of its own (the data mints one IRI per thing): so
+    # two values of a functional property, or a second tenure holder, are a clash HermiT reports,
+    # not two names it quietly merges into one (OWL assumes no unique names by itself).
+    if len(individuals) > 1:
+        members = BNode()
+        Collection(reasoner_input, members, sorted(individuals))
+        different = BNode()
+        reasoner_input.add((different, RDF.type, OWL.AllDifferent))
+        reasoner_input.add((different, OWL.distinctMembers, members))
 
     with tempfile.TemporaryDirectory(prefix="idlib-kg-reason-") as tmp:
         path = Path(tmp) / "input.nt"

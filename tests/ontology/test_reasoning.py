@@ -88,6 +88,17 @@ def test_a_value_on_the_wrong_side_of_a_domain_or_range_is_inconsistent_not_rety
         reasoning.run_hermit(ontology_and_schemes, mini)
 
 
+def test_two_values_of_a_functional_property_are_a_clash_not_a_merge(ontology_and_schemes):
+    """Each data IRI is a thing of its own (owl:AllDifferent): without it HermiT took Alphaland
+    and Betastan for one state when one government was said to be the government of both."""
+    mini = parse(MINI)
+    mini.add((MINI_NS["gov"], RDF.type, IKG.Government))
+    mini.add((MINI_NS["gov"], IKG.governmentOf, MINI_NS["alphaland"]))
+    mini.add((MINI_NS["gov"], IKG.governmentOf, MINI_NS["betastan"]))
+    with pytest.raises(reasoning.ReasoningError, match="inconsistent"):
+        reasoning.run_hermit(ontology_and_schemes, mini)
+
+
 def test_a_supporter_is_a_backer_and_backs_the_supported_side(reasoned_mini):
     assert IKG.Backer in reasoned_mini.types[MINI_NS["gamma-ministry"]]
     assert (MINI_NS["gamma-ministry"], IKG.backs, MINI_NS.alphaland) in reasoned_mini.relations
