@@ -133,42 +133,47 @@ def tokenize(text: str) -> list[Token]:
 
 def undeclared_prefixes(text: str) -> list[str]:
     """Prefixes of the prefixed names in `text` that no PREFIX before them declares, in the
-    order of first use (`ikg` for `?s ikg:target ?o` with no `PREFIX ikg:`)."""
+    order of first use (`ikg` for `?s ikg:target ?o` with no `PREFIX ikg:`). Names that cannot
+    be a prefix (`ex.`: a prefix never ends with a dot) are left out."""
     toks = tokenize(text)
     declared: set[str] = set()
-    missing: list[str] = []
+    missing: dict[str, None] = {}  # ordered, and linear in the number of names
     for i, t in enumerate(toks):
         if t.kind != "pname":
             continue
         prefix = t.text.partition(":")[0]
         if i > 0 and toks[i - 1].kind == "word" and toks[i - 1].text.upper() == "PREFIX":
             declared.add(prefix)
-        elif prefix not in declared and prefix not in missing:
-            missing.append(prefix)
-    return missing
+        elif prefix not in declared and not prefix.endswith("."):
+            missing.setdefault(prefix)
+    return list(missing)
 
 
 _ERROR_AT = re.compile(r"error at (\d+:\d+)")
+#: prefixes an error message names at most (a query of thousands of them gets a short answer)
+MAX_NAMED_PREFIXES = 10
 
 
 def explain_syntax_error(text: str, message: str) -> str:
     """The engine's syntax error, made readable where it is not.
 
-    An undeclared prefix, the commonest slip, comes from the engine as "expected one of Prefix
-    not found" and a dozen lines of character classes that never name the prefix: this names it
-    and the PREFIX line to add (the namespace, for a prefix this project uses)."""
-    if "Prefix not found" not in message:
-        return message
+    An undeclared prefix is the commonest slip, and the engine names it badly or not at all
+    ("expected one of Prefix not found" and a dozen lines of character classes, or just
+    "expected OPTIONAL" where a short name stops the parse earlier): this names the prefixes and
+    the PREFIX lines to add (the namespace, for a prefix this project uses)."""
     missing = undeclared_prefixes(text)
     if not missing:
         return message
+    shown = missing[:MAX_NAMED_PREFIXES]
+    more = f" and {len(missing) - len(shown):,} more" if len(missing) > len(shown) else ""
     where = _ERROR_AT.search(message)
     lines = [f"PREFIX {p}: <{NAMESPACES[p]}>" if p in NAMESPACES else f"PREFIX {p}: <namespace IRI>"
-             for p in missing]
-    names = ", ".join(f"{p}:" for p in missing)
+             for p in shown]
+    names = ", ".join(f"{p}:" for p in shown) + more
+    engine = "" if "Prefix not found" in message else f" (the parser stopped with: {message})"
     return (f"error at {where.group(1) if where else 'unknown position'}: the prefix {names} "
-            f"{'is' if len(missing) == 1 else 'are'} not declared; add before the query: "
-            + "; ".join(lines))
+            f"{'is' if len(missing) == 1 else 'are'} not declared; add at the top: "
+            + "; ".join(lines) + engine)
 
 
 #: texts up to this length are memoized by inspect() (repeated queries skip the lexer)
