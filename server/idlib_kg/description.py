@@ -7,7 +7,7 @@ HTML page for browsers. The default graph is described as the union of the named
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 from flask import render_template_string
@@ -15,7 +15,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from idlib_kg import __version__
 from idlib_kg.executor import PREFIXES
-from idlib_kg.negotiation import Format, GRAPH_FORMATS, RESULT_FORMATS
+from idlib_kg.negotiation import GRAPH_FORMATS, JSON_LD, RESULT_FORMATS, Format
 from idlib_kg.serialization import serialize_graph
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -37,9 +37,8 @@ FORMAT_IRIS = {
 # Formats of the description itself: RDF, plus HTML for people.
 HTML = Format("html", "text/html", ("application/xhtml+xml",), None)
 #: the documents' formats (Service Description, VoID, /id/, /ontology, /graph/): the graph formats
-#: (plain `application/json` meaning JSON-LD, as linked-data clients that ask for it mean), and HTML
-DESCRIPTION_FORMATS = {**GRAPH_FORMATS, "jsonld": replace(GRAPH_FORMATS["jsonld"], aliases=("application/json",)),
-                       "html": HTML}
+#: (plain `application/json` meaning JSON-LD) and HTML
+DESCRIPTION_FORMATS = {**GRAPH_FORMATS, "jsonld": JSON_LD, "html": HTML}
 
 
 @dataclass

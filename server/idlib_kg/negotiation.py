@@ -16,8 +16,11 @@ Policy (documented for clients):
 - A `format` parameter (json, xml, csv, tsv, turtle, ntriples, rdfxml, jsonld, or a media type)
   overrides Accept; for CONSTRUCT/DESCRIBE `xml` means RDF/XML and `json` JSON-LD (what
   SPARQLWrapper means by them). A format of the wrong family or an unknown one is a 400.
+- Plain `application/json` for a CONSTRUCT/DESCRIBE, or for a document (a resource, VoID, the
+  ontology, a graph, the Service Description), gets JSON-LD, as `format=json` does.
 The response Content-Type is the media type the client asked for (application/json if it asked
-for application/json), with charset=utf-8 on text types.
+for application/json for SPARQL results), with charset=utf-8 on text types; JSON-LD is always
+application/ld+json.
 """
 
 from __future__ import annotations
@@ -52,9 +55,15 @@ GRAPH_FORMATS: dict[str, Format] = {f.key: f for f in (
     Format("jsonld", "application/ld+json", (), RdfFormat.JSON_LD),
 )}
 
+#: what graphs are offered as, by Accept, on every route that answers one (CONSTRUCT/DESCRIBE
+#: answers, documents): plain JSON meaning JSON-LD, as `format=json` does (and as linked-data
+#: clients asking for it mean); JSON-LD is always labelled application/ld+json (see choose)
+JSON_LD = replace(GRAPH_FORMATS["jsonld"], aliases=("application/json",))
+
 #: what CONSTRUCT/DESCRIBE answers offer: the graph formats, generic XML meaning RDF/XML
 GRAPH_ANSWER_FORMATS: dict[str, Format] = {
-    **GRAPH_FORMATS, "rdfxml": replace(GRAPH_FORMATS["rdfxml"], aliases=("application/xml", "text/xml"))}
+    **GRAPH_FORMATS, "rdfxml": replace(GRAPH_FORMATS["rdfxml"], aliases=("application/xml", "text/xml")),
+    "jsonld": JSON_LD}
 
 ALL_FORMATS = {**RESULT_FORMATS, **GRAPH_FORMATS}
 
@@ -109,7 +118,7 @@ def choose(formats: dict[str, Format], accept: MIMEAccept, format_param: str | N
         wanted = FORMAT_PARAM_ALIASES[family].get(wanted, wanted)
         for f in formats.values():
             if wanted == f.key or wanted == f.media_type or wanted in f.aliases:
-                media = wanted if "/" in wanted else f.media_type
+                media = wanted if "/" in wanted and f.key != "jsonld" else f.media_type
                 return Choice(f, _content_type(media))
         names = ", ".join(formats)
         shown = format_param if len(format_param) <= 80 else format_param[:80] + "..."
@@ -125,7 +134,8 @@ def choose(formats: dict[str, Format], accept: MIMEAccept, format_param: str | N
     # A bare wildcard match returns the first offer; that is the documented default.
     for f in formats.values():
         if best == f.media_type or best in f.aliases:
-            return Choice(f, _content_type(best))
+            # JSON-LD says what it is whatever JSON was asked for: one type on every route
+            return Choice(f, _content_type(f.media_type if f.key == "jsonld" else best))
     raise AssertionError(best)  # pragma: no cover
 
 

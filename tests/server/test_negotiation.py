@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from idlib_kg.description import DESCRIPTION_FORMATS
 from idlib_kg.negotiation import (BadFormat, GRAPH_FORMATS, NotAcceptable, RESULT_FORMATS, choose,
                                   choose_for_query, parse_accept)
 
@@ -31,6 +32,7 @@ CONSTRUCT = "CONSTRUCT { ?p <http://example.org/called> ?name } WHERE { ?p <http
     ("application/x-turtle", "CONSTRUCT", "turtle"),
     ("application/ld+json", "CONSTRUCT", "jsonld"),
     ("application/json", "SELECT", "json"),
+    ("application/json", "CONSTRUCT", "jsonld"),  # plain JSON for a graph: JSON-LD, as format=json
     # media-type parameters do not change the format meant
     ("application/sparql-results+json; charset=utf-8", "SELECT", "json"),
     ("text/csv;charset=utf-8;q=0.9, application/sparql-results+xml;q=0.5", "SELECT", "csv"),
@@ -50,6 +52,13 @@ def test_content_type_is_what_the_client_asked_for():
     assert choose_for_query("SELECT", parse_accept("application/json")).content_type.startswith("application/json")
     assert choose_for_query("CONSTRUCT", parse_accept("application/x-turtle")).content_type.startswith(
         "application/x-turtle")
+
+
+def test_json_ld_is_labelled_json_ld_whatever_json_was_asked_for():
+    for accept in ("application/json", "application/ld+json"):
+        assert choose_for_query("CONSTRUCT", parse_accept(accept)).content_type == "application/ld+json; charset=utf-8"
+    assert choose(DESCRIPTION_FORMATS, parse_accept("application/json")).content_type.startswith("application/ld+json")
+    assert choose(DESCRIPTION_FORMATS, parse_accept("application/json"), "application/json").key == "jsonld"
 
 
 def test_sparql_results_xml_is_no_graph_format():
