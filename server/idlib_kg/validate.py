@@ -23,8 +23,6 @@ from rdflib import Dataset, Graph
 
 from idlib_kg import resources
 
-log = logging.getLogger(__name__)
-
 ONTOLOGY_FILES = ("idlib-kg.ttl", "event-types.ttl")
 SHAPES_FILE = "shapes.ttl"
 DATA_FILES = ("article.ttl", "wikidata-links.ttl")
@@ -60,8 +58,6 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
             mixed.bind(prefix, namespace, override=source is data)
     mixed += ontology
     mixed += data
-    log.warning("validating %s triples (with the ontology: %s) against the SHACL shapes...",
-                f"{len(data):,}", f"{len(mixed):,}")
     logging.disable(logging.WARNING)
     try:
         conforms, results, text = pyshacl.validate(
@@ -88,7 +84,8 @@ def validate_command(args: argparse.Namespace) -> int:
     data = Graph()
     for path in files:
         if not Path(path).is_file():  # rdflib would read a missing name as a URL (the parent's file)
-            print(f"idlib-kg validate: {path}: no such file", file=sys.stderr)
+            why = "a directory, not a file" if Path(path).is_dir() else "no such file"
+            print(f"idlib-kg validate: {path}: {why}", file=sys.stderr)
             return 2
         try:
             # a Dataset keeps the quads of .nq/.trig/.jsonld named graphs, which a Graph drops
@@ -100,17 +97,33 @@ def validate_command(args: argparse.Namespace) -> int:
             return 2
         for s, p, o, _ in quads.quads((None, None, None, None)):
             data.add((s, p, o))
+    print(f"idlib-kg validate: checking {len(data):,} triples from {len(files)} file(s) against the "
+          "SHACL shapes, with the ontology mixed in...", file=sys.stderr)
     report = validate(data)
     print(report.text)
     return 0 if report.conforms else 1
 
 
 def _unreadable(path: Path, error: Exception) -> str:
-    """Why `path` cannot be read, as `idlib-kg query --load` says it (pyoxigraph's parser names
-    the line and column plainly; rdflib's message quotes the text as Python bytes)."""
+    """Why `path` cannot be read, as `idlib-kg query --load` says it where pyoxigraph knows the
+    format (its parser names the line and column plainly); else rdflib's reason, without the
+    Python bytes reprs its message quotes the text in."""
     from idlib_kg.dataset import DatasetError, extra_file, read_dataset
     try:
-        read_dataset([extra_file(path)])
+        source = extra_file(path)
+    except DatasetError as e:  # an extension we do not know: rdflib tried Turtle
+        return f"{e} (read as Turtle it does not parse either)"
+    try:
+        read_dataset([source])
     except DatasetError as e:
         return str(e)
-    return f"cannot read {path}: {error}"  # only rdflib refuses it (or an extension we do not know)
+    return (f"cannot read {path}: the server reads it, but rdflib, which the validation runs on, "
+            f"does not: {_rdflib_reason(error)}")  # RDF 1.2 syntax, say
+
+
+def _rdflib_reason(error: Exception) -> str:
+    """rdflib's "at line 3 of <>: Bad syntax (...) at ^ in: "b'...'^b'...'"" as its first part."""
+    lines = str(error).splitlines()
+    if len(lines) >= 2 and lines[1].startswith("Bad syntax"):
+        return f"{lines[0]} {lines[1].removesuffix(' at ^ in:')}"
+    return " ".join(lines)

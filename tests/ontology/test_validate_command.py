@@ -42,6 +42,21 @@ def test_an_unreadable_file_exits_2_with_its_name(tmp_path: Path):
     assert "b'" not in done.stderr
 
 
+def test_files_rdflib_cannot_read_are_exit_2_with_a_reason_for_people(tmp_path: Path):
+    unknown = tmp_path / "bad.foo"
+    unknown.write_text("<a> <b> .\n", encoding="utf-8")
+    rdf12 = tmp_path / "rdf12.ttl"  # RDF 1.2 syntax: the server reads it, rdflib does not
+    rdf12.write_text('@prefix ex: <http://example.org/> .\nex:s ex:p "x"@en--ltr .\n', encoding="utf-8")
+    folder = tmp_path / "folder.ttl"
+    folder.mkdir()
+    for path, words in ((unknown, "unknown RDF file extension '.foo'"),
+                        (rdf12, "the server reads it, but rdflib, which the validation runs on, does not"),
+                        (folder, "a directory, not a file")):
+        done = run(str(path))
+        assert done.returncode == 2 and words in done.stderr, (path, done.stderr)
+        assert "b'" not in done.stderr and "BufferedReader" not in done.stderr
+
+
 def test_a_missing_file_is_exit_2_and_no_other_file_is_read_instead(tmp_path: Path):
     """rdflib resolves a missing name as a URL against the working directory's parent."""
     (tmp_path / "parent-only.ttl").write_text("@prefix ikg: <https://w3id.org/idlib-kg/ontology#> .\n"
