@@ -155,7 +155,8 @@ def _hint(status: int, protocol: str, token: bool = False) -> str:
     if status == 403:
         return ("the store refused the write: use an account with write rights (Virtuoso: dba, "
                 "or GRANT SPARQL_UPDATE TO \"SPARQL\" for anonymous updates); an idlib-kg server "
-                "takes updates only when started with --update-token T, given here as --token T")
+                "on its own store takes updates only when started with --update-token T, given "
+                "here as --token T (one in backend mode takes none: load the store behind it)")
     if status == 413:
         return "the request was too large: lower --chunk-mb (GSP) or --batch (update)"
     if status in UNSUPPORTED and protocol == "update":

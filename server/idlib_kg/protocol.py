@@ -365,6 +365,9 @@ def update():
     if request.method == "OPTIONS":
         return _preflight()
     rt = _runtime()
+    if rt.settings.backend:
+        raise Forbidden("this server answers from another store (backend mode) and takes no "
+                        "updates: send them to that store's own update endpoint")
     if not rt.settings.update_enabled:
         raise Forbidden("updates are disabled on this server; the operator can enable /update with "
                         "`idlib-kg serve --update-token TOKEN` (or IDLIB_KG_UPDATE_TOKEN)")
