@@ -97,8 +97,10 @@ def validate_command(args: argparse.Namespace) -> int:
             return 2
         for s, p, o, _ in quads.quads((None, None, None, None)):
             data.add((s, p, o))
-    print(f"idlib-kg validate: checking {len(data):,} triples from {len(files)} file(s) against the "
-          "SHACL shapes, with the ontology mixed in...", file=sys.stderr)
+    triples = f"{len(data):,} triple{'' if len(data) == 1 else 's'}"
+    sources = f"{len(files)} file{'' if len(files) == 1 else 's'}"
+    print(f"idlib-kg validate: checking {triples} from {sources} against the SHACL shapes, with "
+          "the ontology mixed in...", file=sys.stderr)
     report = validate(data)
     print(report.text)
     return 0 if report.conforms else 1
