@@ -145,7 +145,7 @@ def _excerpt(text: str, limit: int = 400) -> str:
 
 
 def _hint(status: int, protocol: str, token: bool = False) -> str:
-    if status in (401, 403) and token:
+    if status == 401 and token:  # idlib-kg answers a wrong token 401 (RFC 6750); 403 is "no updates here"
         return ("the bearer token was not accepted: check --token (or IDLIB_KG_STORE_TOKEN) "
                 "against the token the store was started with")
     if status == 401:

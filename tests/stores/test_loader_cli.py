@@ -43,9 +43,11 @@ def test_a_wrong_token_is_exit_1_with_the_servers_answer(writable):
 
 def test_a_server_without_updates_is_exit_1_saying_how_to_turn_them_on(start_server):
     read_only = start_server("--workers", "2")
-    done = load("--endpoint", read_only.endpoint, "--graph", "http://example.org/g")
-    assert done.returncode == 1, done.stderr
-    assert "started with --update-token T, given here as --token T" in " ".join(done.stderr.split())
+    for token in ((), ("--token", "secret")):  # with a token too: the token is not what is wrong
+        done = load("--endpoint", read_only.endpoint, "--graph", "http://example.org/g", *token)
+        assert done.returncode == 1, done.stderr
+        assert "started with --update-token T, given here as --token T" in " ".join(done.stderr.split())
+        assert "bearer token was not accepted" not in done.stderr
 
 
 def test_gsp_only_says_no_graph_store_was_found_after_trying_each_guess(writable):
