@@ -131,25 +131,38 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def undeclared_prefixes(text: str) -> list[str]:
+def undeclared_prefixes(text: str, before: int | None = None) -> list[str]:
     """Prefixes of the prefixed names in `text` that no PREFIX before them declares, in the
-    order of first use (`ikg` for `?s ikg:target ?o` with no `PREFIX ikg:`). Names that cannot
-    be a prefix (`ex.`: a prefix never ends with a dot) are left out."""
+    order of first use (`ikg` for `?s ikg:target ?o` with no `PREFIX ikg:`), among the names
+    that start before offset `before` if given. Left out: names that cannot be a prefix (`ex.`:
+    a prefix never ends with a dot) and what follows a lone `<` (`http:` in a broken IRI)."""
     toks = tokenize(text)
     declared: set[str] = set()
     missing: dict[str, None] = {}  # ordered, and linear in the number of names
     for i, t in enumerate(toks):
         if t.kind != "pname":
             continue
+        if before is not None and t.start >= before:
+            break
         prefix = t.text.partition(":")[0]
-        if i > 0 and toks[i - 1].kind == "word" and toks[i - 1].text.upper() == "PREFIX":
+        previous = toks[i - 1] if i > 0 else None
+        if previous is not None and previous.kind == "word" and previous.text.upper() == "PREFIX":
             declared.add(prefix)
+        elif previous is not None and previous.text == "<":
+            continue
         elif prefix not in declared and not prefix.endswith("."):
             missing.setdefault(prefix)
     return list(missing)
 
 
 _ERROR_AT = re.compile(r"error at (\d+:\d+)")
+
+
+def _offset(text: str, line_column: str) -> int:
+    """The character offset in `text` of the engine's 1-based "line:column"."""
+    line, column = (int(n) for n in line_column.split(":"))
+    lines = text.split("\n")
+    return sum(len(l) + 1 for l in lines[:line - 1]) + column - 1
 #: prefixes an error message names at most (a query of thousands of them gets a short answer)
 MAX_NAMED_PREFIXES = 10
 
@@ -161,12 +174,14 @@ def explain_syntax_error(text: str, message: str) -> str:
     ("expected one of Prefix not found" and a dozen lines of character classes, or just
     "expected OPTIONAL" where a short name stops the parse earlier): this names the prefixes and
     the PREFIX lines to add (the namespace, for a prefix this project uses)."""
-    missing = undeclared_prefixes(text)
+    where = _ERROR_AT.search(message)
+    # where the engine stopped for another reason, only the names before that point can be why
+    missing = undeclared_prefixes(text, None if "Prefix not found" in message or not where
+                                  else _offset(text, where.group(1)) + 1)
     if not missing:
         return message
     shown = missing[:MAX_NAMED_PREFIXES]
     more = f" and {len(missing) - len(shown):,} more" if len(missing) > len(shown) else ""
-    where = _ERROR_AT.search(message)
     lines = [f"PREFIX {p}: <{NAMESPACES[p]}>" if p in NAMESPACES else f"PREFIX {p}: <namespace IRI>"
              for p in shown]
     names = ", ".join(f"{p}:" for p in shown) + more

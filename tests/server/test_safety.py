@@ -164,6 +164,15 @@ def test_an_undeclared_prefix_is_named_even_where_the_engine_stops_before_saying
     assert "(the parser stopped with: error at 1:15: expected OPTIONAL)" in text
 
 
+def test_a_broken_iri_or_a_name_after_where_the_engine_stopped_is_not_blamed():
+    broken_iri = "error at 1:48: expected IRI parsing failed"
+    query = "SELECT * WHERE { ?s ?p <http://example.org/a b> }"
+    assert explain_syntax_error(query, broken_iri) == broken_iri  # `http:` there is no prefix
+    stopped = "error at 2:3: expected one of LATERAL, SERVICE"
+    assert explain_syntax_error("SELECT * WHERE {\n  ?s ?p }\n# fine\nex:after", stopped) == stopped
+    assert undeclared_prefixes("ASK { a:x b:y }", before=10) == ["a"]
+
+
 def test_thousands_of_undeclared_prefixes_get_a_short_answer_in_linear_time():
     query = "SELECT * WHERE { ?s ?p ?o } " + " ".join(f"p{i}:" for i in range(50_000))
     assert len(undeclared_prefixes(query)) == 50_000  # the list check was quadratic: 19 s at 60,000
