@@ -113,8 +113,16 @@ def _unreadable(path: Path, error: Exception) -> str:
     from idlib_kg.dataset import DatasetError, extra_file, read_dataset
     try:
         source = extra_file(path)
-    except DatasetError as e:  # an extension we do not know: rdflib tried Turtle
-        return f"{e} (read as Turtle it does not parse either)"
+    except DatasetError:  # an extension the server does not load: rdflib guessed a format
+        from rdflib.util import guess_format
+        guessed = guess_format(str(path))
+        if guessed is None:  # rdflib tried Turtle, and its message says only that it failed
+            guessed = "turtle"
+            try:
+                Graph().parse(path, format=guessed)
+            except Exception as e:  # noqa: BLE001 - any rdflib error: its words are the reason
+                error = e
+        return f"cannot read {path} as {guessed}: {_rdflib_reason(error)}"
     try:
         read_dataset([source])
     except DatasetError as e:

@@ -49,7 +49,9 @@ def test_files_rdflib_cannot_read_are_exit_2_with_a_reason_for_people(tmp_path: 
     rdf12.write_text('@prefix ex: <http://example.org/> .\nex:s ex:p "x"@en--ltr .\n', encoding="utf-8")
     folder = tmp_path / "folder.ttl"
     folder.mkdir()
-    for path, words in ((unknown, "unknown RDF file extension '.foo'"),
+    n3 = tmp_path / "broken.n3"  # rdflib reads .n3 as N3, and says so
+    n3.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b .\n", encoding="utf-8")
+    for path, words in ((unknown, "as turtle"), (n3, "as n3: at line 2"),
                         (rdf12, "the server reads it, but rdflib, which the validation runs on, does not"),
                         (folder, "a directory, not a file")):
         done = run(str(path))
