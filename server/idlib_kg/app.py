@@ -40,7 +40,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from idlib_kg.backend import STORE_SYSTEM_GRAPHS
+from idlib_kg.backend import is_store_system_graph
 from idlib_kg.config import (Settings, add_data_options, default_workers, non_negative_float, non_negative_int,
                              port_number, positive_float, settings_from_args)
 from idlib_kg.dataset import (QUAD_FORMATS, DataFile, DatasetError, all_files, normalized_literal_map,
@@ -134,8 +134,8 @@ class Runtime:
             self._counts_at = now - BACKEND_COUNTS_TTL + BACKEND_COUNTS_RETRY
             return stale
         rows = json.loads(result.body)["results"]["bindings"]
-        counts = [GraphInfo(r["g"]["value"], int(r["n"]["value"])) for r in rows
-                  if r["g"]["type"] == "uri" and r["g"]["value"] not in STORE_SYSTEM_GRAPHS]
+        counts = [GraphInfo(r["g"]["value"], int(r["n"]["value"])) for r in rows if r["g"]["type"] == "uri"
+                  and not (self.opened is None and is_store_system_graph(r["g"]["value"]))]
         self.counts_error = None
         self._counts = (version, counts)
         self._counts_at = now

@@ -55,15 +55,23 @@ from idlib_kg.executor import (BackendUnavailable, QueryError, QueryJob, QueryRe
 from idlib_kg.safety import tokenize
 
 #: graphs a store keeps for itself, not data: Virtuoso's schema graph, the OWL and LDP
-#: vocabularies it preloads and its own service-description graph. In backend mode they are left
-#: out of the Service Description, VoID and /graph/ (queries over Virtuoso's default graph, which
-#: is every graph, still see them)
+#: vocabularies it preloads, its activity-streams map, and (by pattern, below) its own
+#: service-description and WebDAV graphs, named after its configured host
 STORE_SYSTEM_GRAPHS = frozenset({
     "http://www.openlinksw.com/schemas/virtrdf#",
     "http://www.w3.org/2002/07/owl#",
     "http://www.w3.org/ns/ldp#",
-    "http://localuriqaserver/sparql",
+    "urn:activitystreams-owl:map",
 })
+_STORE_SYSTEM_GRAPH = re.compile(r"http://[^/]+/(?:sparql|DAV/)")
+
+
+def is_store_system_graph(iri: str) -> bool:
+    """Is `iri` a graph the store behind --backend keeps for itself? Backend mode leaves these
+    out of the Service Description, VoID and /graph/ (queries over Virtuoso's default graph,
+    which is every graph, still see them). Never asked of the embedded store: a --load file may
+    name any graph."""
+    return iri in STORE_SYSTEM_GRAPHS or _STORE_SYSTEM_GRAPH.fullmatch(iri) is not None
 
 log = logging.getLogger(__name__)
 

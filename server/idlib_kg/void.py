@@ -16,7 +16,6 @@ import json
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import Literal, NamedNode, Triple
 
-from idlib_kg.backend import STORE_SYSTEM_GRAPHS
 from idlib_kg.description import DESCRIPTION_FORMATS
 from idlib_kg.executor import QueryJob
 from idlib_kg.negotiation import from_request
@@ -89,9 +88,9 @@ def describe(base: str, endpoint: str, site: str) -> tuple[list[Triple], dict]:
             t.append(Triple(node, NamedNode(VOID + "dataDump"),
                             NamedNode(site + g.name[len(base):] + "?format=nt")))
     vocab_rows = _rows(VOCABULARY_QUERY if runtime.opened is not None else (  # backend mode:
-        # the store's own graphs are not the dataset's (Virtuoso's default graph holds them too)
-        "SELECT DISTINCT ?t WHERE { GRAPH ?g { { ?s ?t ?o } UNION { ?s a ?t } } FILTER (?g NOT IN ("
-        + ", ".join(f"<{g}>" for g in sorted(STORE_SYSTEM_GRAPHS)) + ")) }"))
+        # the dataset's graphs only, not the store's own (Virtuoso's default graph holds them too)
+        "SELECT DISTINCT ?t WHERE { VALUES ?g { " + " ".join(f"<{g.name}>" for g in graphs)
+        + " } GRAPH ?g { { ?s ?t ?o } UNION { ?s a ?t } } }"))
     # void:vocabulary names an IRI: a namespace that is no IRI on its own ("urn:") is left out
     vocabularies = sorted(v for v in {namespace(r["t"]["value"]) for r in vocab_rows if r["t"]["type"] == "uri"}
                           if _is_iri(v))

@@ -144,6 +144,16 @@ def test_descriptions_count_the_store(backend, embedded):
     assert f'"{len(embedded)}"' in total  # the same triples as the files
 
 
+def test_a_stores_own_graphs_are_told_from_data_graphs():
+    from idlib_kg.backend import is_store_system_graph
+    for own in ("http://www.openlinksw.com/schemas/virtrdf#", "http://localhost:8890/sparql",
+                "http://localuriqaserver/sparql", "http://localhost:8890/DAV/", "urn:activitystreams-owl:map"):
+        assert is_store_system_graph(own), own
+    for data in ("https://w3id.org/idlib-kg/graph/article", "http://example.org/sparql/data",
+                 "https://example.org/sparql", "http://example.org/graph/DAV"):
+        assert not is_store_system_graph(data), data
+
+
 # --------------------------------------------------------------------------- failures
 
 @pytest.fixture
