@@ -88,6 +88,14 @@ def test_a_value_on_the_wrong_side_of_a_domain_or_range_is_inconsistent_not_rety
         reasoning.run_hermit(ontology_and_schemes, mini)
 
 
+def test_an_organisation_as_a_tenure_holder_is_inconsistent_not_made_a_person(ontology_and_schemes):
+    mini = parse(MINI)
+    mini.add((MINI_NS["agency"], RDF.type, URIRef("http://www.w3.org/ns/prov#Organization")))
+    mini.add((MINI_NS["tenure"], IKG.holder, MINI_NS["agency"]))  # ikg:holder's range is prov:Person
+    with pytest.raises(reasoning.ReasoningError, match="inconsistent"):
+        reasoning.run_hermit(ontology_and_schemes, mini)
+
+
 def test_two_values_of_a_functional_property_are_a_clash_not_a_merge(ontology_and_schemes):
     """Each data IRI is a thing of its own (owl:AllDifferent): without it HermiT took Alphaland
     and Betastan for one state when one government was said to be the government of both."""
