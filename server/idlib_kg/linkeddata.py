@@ -40,9 +40,9 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
 from idlib_kg import resources, void
-from idlib_kg.description import DESCRIPTION_FORMATS, HTML
 from idlib_kg.config import DOCUMENT_MAX_TRIPLES
 from idlib_kg.dataset import read_dataset
+from idlib_kg.description import DESCRIPTION_FORMATS, HTML
 from idlib_kg.executor import PREFIXES as QUERY_PREFIXES, QueryJob, QueryResult
 from idlib_kg.protocol import http_error as query_http_error
 from idlib_kg.export import PREFIXES
