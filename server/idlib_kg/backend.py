@@ -54,6 +54,23 @@ from idlib_kg.executor import (BackendUnavailable, QueryError, QueryJob, QueryRe
                                ServerBusy, serialize_results)
 from idlib_kg.safety import tokenize
 
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 3.0
+MAX_ANSWER_BYTES = 200_000_000
+RESULTS_ACCEPT = "application/sparql-results+xml"
+GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.7"
+RDF_TYPES = {"application/n-triples": RdfFormat.N_TRIPLES, "text/plain": RdfFormat.N_TRIPLES,
+             "text/ntriples": RdfFormat.N_TRIPLES, "text/turtle": RdfFormat.TURTLE,
+             "application/x-turtle": RdfFormat.TURTLE, "application/rdf+xml": RdfFormat.RDF_XML}
+RESULT_TYPES = {"application/sparql-results+xml": QueryResultsFormat.XML,
+                "application/xml": QueryResultsFormat.XML,
+                "application/sparql-results+json": QueryResultsFormat.JSON,
+                "application/json": QueryResultsFormat.JSON}
+UNION_MODES = ("auto", "param", "none")
+ABSOLUTE_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
+VIRTUOSO_ONLY_PREFIXES = ("bif:", "sql:")
+
 #: graphs a store keeps for itself, not data: Virtuoso's schema graph, the OWL and LDP
 #: vocabularies it preloads, its activity-streams map, and (by pattern, below) its own
 #: service-description and WebDAV graphs, named after its configured host
@@ -72,23 +89,6 @@ def is_store_system_graph(iri: str) -> bool:
     which is every graph, still see them). Never asked of the embedded store: a --load file may
     name any graph."""
     return iri in STORE_SYSTEM_GRAPHS or _STORE_SYSTEM_GRAPH.fullmatch(iri) is not None
-
-log = logging.getLogger(__name__)
-
-CONNECT_TIMEOUT = 3.0
-MAX_ANSWER_BYTES = 200_000_000
-RESULTS_ACCEPT = "application/sparql-results+xml"
-GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.7"
-RDF_TYPES = {"application/n-triples": RdfFormat.N_TRIPLES, "text/plain": RdfFormat.N_TRIPLES,
-             "text/ntriples": RdfFormat.N_TRIPLES, "text/turtle": RdfFormat.TURTLE,
-             "application/x-turtle": RdfFormat.TURTLE, "application/rdf+xml": RdfFormat.RDF_XML}
-RESULT_TYPES = {"application/sparql-results+xml": QueryResultsFormat.XML,
-                "application/xml": QueryResultsFormat.XML,
-                "application/sparql-results+json": QueryResultsFormat.JSON,
-                "application/json": QueryResultsFormat.JSON}
-UNION_MODES = ("auto", "param", "none")
-ABSOLUTE_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
-VIRTUOSO_ONLY_PREFIXES = ("bif:", "sql:")
 
 
 def check_portable(query: str) -> None:

@@ -149,7 +149,7 @@ class _Facts:
         """A verified Q-id: owl:sameAs wd:Q... (closeMatch is not identity, so not used); an
         IRI under wd: that is no item identifier (wd:Qfoo/bar) is none."""
         for o in self.values(iri, OWL_SAMEAS):
-            if isinstance(o, NamedNode) and _QID.fullmatch(o.value[len(WD):]) and o.value.startswith(WD):
+            if isinstance(o, NamedNode) and o.value.startswith(WD) and _QID.fullmatch(o.value[len(WD):]):
                 return o.value[len(WD):]
         return None
 
@@ -297,7 +297,7 @@ def quickstatements(store: Store) -> str:
             lines.append(stmt("P585", date))
         for place in f.values(e, SEM + "hasPlace"):
             q = f.qid(place)
-            within = [w for w in f.values(place, "http://www.opengis.net/ont/geosparql#sfWithin")]
+            within = f.values(place, "http://www.opengis.net/ont/geosparql#sfWithin")
             if q:
                 lines.append(stmt("P276", q))
             elif within and f.qid(within[0]):
