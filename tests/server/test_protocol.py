@@ -47,7 +47,7 @@ def test_an_undeclared_prefix_is_400_naming_it_and_the_prefix_line_to_add(endpoi
     assert r.status_code == 400
     assert "the prefix ikg: is not declared" in r.text
     assert "PREFIX ikg: <https://w3id.org/idlib-kg/ontology#>" in r.text
-    huge = "SELECT * WHERE { " + " ".join(f"?s p{i}:x ?o ." for i in range(20_000)) + " }"
+    huge = "SELECT * WHERE { " + " ".join(f"?s p{i}:target ?o ." for i in range(20_000)) + " }"
     r = requests.post(endpoint.endpoint, data={"query": huge})
     assert r.status_code == 400 and "and 19,990 more are not declared" in r.text and len(r.text) < 2_000
     after = requests.get(endpoint.endpoint, params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": JSON})
