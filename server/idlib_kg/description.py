@@ -119,8 +119,7 @@ HTML_TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>idlib-kg SPARQL endpoint</title></head>
 <body>
-<nav><a href="{{ ui }}">Query</a> · <a href="{{ site }}/ontology">Ontology</a> ·
-<a href="{{ site }}/void">Dataset (VoID)</a> · <a href="{{ site }}/id/article/text">Article text</a></nav>
+{% from "site_nav.html" import site_links %}<nav>{{ site_links(" · ") }}</nav>
 <h1>idlib-kg SPARQL endpoint</h1>
 <p>This is a <a href="https://www.w3.org/TR/sparql11-protocol/">SPARQL 1.1 Protocol</a> endpoint:
 <code>{{ endpoint }}</code>. Send a query with <code>?query=</code> (GET) or POST it.
@@ -138,10 +137,10 @@ Ask for this description as <a href="?format=turtle">Turtle</a>.</p>
 
 
 def render_html(endpoint: str, graphs: list[GraphInfo], ui: str, update_endpoint: str | None,
-                graph_href: Callable[[str], str | None] = lambda name: None, site: str = "") -> str:
-    """The page for browsers; graph_href gives a named graph's page (linkeddata.local_href), and
-    `site` the path the site's pages sit under (a proxy's prefix)."""
+                graph_href: Callable[[str], str | None] = lambda name: None) -> str:
+    """The page for browsers (in a request: its links come from url_for, so they keep a proxy's
+    prefix); graph_href gives a named graph's page (linkeddata.local_href)."""
     formats = [f.media_type for f in (*RESULT_FORMATS.values(), *GRAPH_FORMATS.values())]
-    return render_template_string(HTML_TEMPLATE, endpoint=endpoint, ui=ui, formats=formats, site=site,
+    return render_template_string(HTML_TEMPLATE, endpoint=endpoint, ui=ui, formats=formats,
                                   graphs=[(g, graph_href(g.name)) for g in sorted(graphs, key=lambda g: g.name)],
                                   update_endpoint=update_endpoint)

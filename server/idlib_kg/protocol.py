@@ -320,7 +320,7 @@ def service_description() -> Response:
     if choice.key == "html":
         from idlib_kg.linkeddata import local_href  # linkeddata imports this module
         html = description.render_html(endpoint, graphs, request.url_root, update_endpoint,
-                                       graph_href=local_href, site=request.script_root)
+                                       graph_href=local_href)
         return _result_headers(Response(html, content_type="text/html; charset=utf-8"))
     triples = description.describe(endpoint, graphs, update_endpoint=update_endpoint,
                                    federated=bool(rt.settings.allow_service))

@@ -52,10 +52,20 @@ def test_the_option_reaches_the_settings():
         parser.parse_args(["serve", "--trusted-proxies", "-1"])
 
 
-@pytest.mark.parametrize("path", ["/doc/turkey.html", "/void", "/graph/links", "/id/no-such-thing"])
+@pytest.mark.parametrize("path", ["/doc/turkey.html", "/void", "/graph/links", "/id/no-such-thing", "/sparql", "/",
+                                  "/form"])
 def test_behind_a_proxy_prefix_every_local_link_keeps_the_prefix(runtime, path):
     body = client(runtime, 1).get(path, headers={"Accept": "text/html", "X-Forwarded-Prefix": "/kg",
                                                  **FORWARDED}).get_data(as_text=True)
     local = re.findall(r'href="(/[^"]*)"', body)
     assert local, body[:500]
     assert [h for h in local if not h.startswith("/kg/")] == []
+
+
+@pytest.mark.parametrize("path", ["/", "/form", "/sparql", "/void", "/doc/turkey.html", "/id/article/text"])
+def test_every_page_for_people_links_the_sites_pages_alike(runtime, path):
+    body = client(runtime, 1).get(path, headers={"Accept": "text/html", "X-Forwarded-Prefix": "/kg",
+                                                 **FORWARDED}).get_data(as_text=True)
+    links = {text: href for href, text in re.findall(r'<a href="([^"]*)">([^<]*)</a>', body)}
+    assert (links.get("Ontology"), links.get("Dataset (VoID)"), links.get("Article text")) == (
+        "/kg/ontology", "/kg/void", "/kg/id/article/text"), body[:800]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from idlib_kg import ui
+from idlib_kg import linkeddata, ui
 from idlib_kg.config import Settings
 
 NASTY = '# Question: does </script><script>alert("x")</script> stay text?\nASK { ?s ?p ?o }\n'
@@ -25,6 +25,7 @@ def client():
     app = Flask(__name__)
     app.config["IDLIB_KG_SETTINGS"] = Settings()
     app.register_blueprint(ui.bp)
+    app.register_blueprint(linkeddata.bp)  # the pages link to the site's pages (never called here)
     return app.test_client()
 
 
