@@ -52,7 +52,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
 
 from idlib_kg.executor import (BackendUnavailable, QueryError, QueryJob, QueryResult, QueryTimeout,
                                ServerBusy, serialize_results)
-from idlib_kg.safety import tokenize
+from idlib_kg.safety import prefix_uses, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ RESULT_TYPES = {"application/sparql-results+xml": QueryResultsFormat.XML,
                 "application/json": QueryResultsFormat.JSON}
 UNION_MODES = ("auto", "param", "none")
 ABSOLUTE_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
-VIRTUOSO_ONLY_PREFIXES = ("bif:", "sql:")
+VIRTUOSO_ONLY_PREFIXES = ("bif", "sql")
 
 #: graphs a store keeps for itself, not data: Virtuoso's schema graph, the OWL and LDP
 #: vocabularies it preloads, its activity-streams map, and (by pattern, below) its own
@@ -97,19 +97,15 @@ def check_portable(query: str) -> None:
     Virtuoso reads `DEFINE ...` pragmas before a query (some make it fetch remote documents)
     and predeclares the bif: and sql: prefixes, which call SQL functions. Neither is SPARQL.
     """
-    declared: set[str] = set()
     toks = tokenize(query)
     for i, t in enumerate(toks):
         if t.kind == "word" and t.text.upper() == "DEFINE" and (i == 0 or toks[i - 1].kind != "pname"):
             raise QueryError("DEFINE is not SPARQL (a Virtuoso pragma) and is not accepted here; "
                              "remove it")
-        if t.kind == "word" and t.text.upper() == "PREFIX" and i + 1 < len(toks) and toks[i + 1].kind == "pname":
-            declared.add(toks[i + 1].text.split(":", 1)[0] + ":")
-        elif t.kind == "pname":
-            prefix = t.text.split(":", 1)[0] + ":"
-            if prefix.lower() in VIRTUOSO_ONLY_PREFIXES and prefix not in declared:
-                raise QueryError(f"the prefix {prefix} is not declared; declare it with PREFIX "
-                                 "(the store's built-in SQL functions are not reachable from here)")
+    for _, prefix, declared in prefix_uses(toks):  # every name: `?x < bif:f()` too
+        if not declared and prefix.lower() in VIRTUOSO_ONLY_PREFIXES:
+            raise QueryError(f"the prefix {prefix}: is not declared; declare it with PREFIX "
+                             "(the store's built-in SQL functions are not reachable from here)")
 
 
 def _excerpt(text: str, limit: int = 300) -> str:

@@ -21,7 +21,7 @@ import ipaddress
 import re
 import socket
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from idlib_kg.cache import memoize_small
@@ -131,26 +131,33 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def undeclared_prefixes(text: str, before: int | None = None) -> list[str]:
-    """Prefixes of the prefixed names in `text` that no PREFIX before them declares, in the
-    order of first use (`ikg` for `?s ikg:target ?o` with no `PREFIX ikg:`), among the names
-    that start before offset `before` if given. Left out: names that cannot be a prefix (`ex.`:
-    a prefix never ends with a dot) and what follows a lone `<` (`http:` in a broken IRI)."""
-    toks = tokenize(text)
+def prefix_uses(toks: list[Token]) -> Iterator[tuple[int, str, bool]]:
+    """Each prefixed name in `toks` other than a PREFIX declaration: its index, its prefix (`ikg`
+    for `ikg:target`), and whether a PREFIX before it declared that prefix. The one scan behind
+    the messages of undeclared_prefixes and the refusals of backend.check_portable."""
     declared: set[str] = set()
-    missing: dict[str, None] = {}  # ordered, and linear in the number of names
     for i, t in enumerate(toks):
         if t.kind != "pname":
             continue
-        if before is not None and t.start >= before:
-            break
         prefix = t.text.partition(":")[0]
-        previous = toks[i - 1] if i > 0 else None
-        if previous is not None and previous.kind == "word" and previous.text.upper() == "PREFIX":
+        if i > 0 and toks[i - 1].kind == "word" and toks[i - 1].text.upper() == "PREFIX":
             declared.add(prefix)
-        elif previous is not None and previous.text == "<":
-            continue
-        elif prefix not in declared and not prefix.endswith("."):
+        else:
+            yield i, prefix, prefix in declared
+
+
+def undeclared_prefixes(text: str, before: int | None = None) -> list[str]:
+    """Prefixes of the prefixed names in `text` that no PREFIX before them declares, in the
+    order of first use (`ikg` for `?s ikg:target ?o` with no `PREFIX ikg:`), among the names
+    that start before offset `before` if given. For a message, so left out: names that cannot be
+    a prefix (`ex.`: a prefix never ends with a dot) and what follows a lone `<` (`http:` in a
+    broken IRI)."""
+    toks = tokenize(text)
+    missing: dict[str, None] = {}  # ordered, and linear in the number of names
+    for i, prefix, declared in prefix_uses(toks):
+        if before is not None and toks[i].start >= before:
+            break
+        if not (declared or prefix.endswith(".") or (i > 0 and toks[i - 1].text == "<")):
             missing.setdefault(prefix)
     return list(missing)
 

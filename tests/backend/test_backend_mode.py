@@ -94,7 +94,8 @@ def test_malformed_query_is_400(backend):
 
 def test_store_dialect_is_refused(backend):
     for query in ('DEFINE input:inference "x" SELECT * WHERE { ?s ?p ?o } LIMIT 1',
-                  "SELECT (bif:getenv('HOME') AS ?x) WHERE {}"):
+                  "SELECT (bif:getenv('HOME') AS ?x) WHERE {}",
+                  "SELECT * WHERE { BIND(1 AS ?x) FILTER(?x < bif:getenv('HOME')) }"):
         r = requests.get(backend.endpoint, params={"query": query}, timeout=60)
         assert r.status_code == 400, (query, r.text)
 
