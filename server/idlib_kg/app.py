@@ -110,6 +110,11 @@ class Runtime:
                                               running=default_running(settings.http_processes)).start())
 
     @property
+    def backend_mode(self) -> bool:
+        """Whether queries go to another store (`serve --backend`): no embedded store here."""
+        return self.opened is None
+
+    @property
     def data_version(self) -> str | None:
         """The embedded store's data version (ETags, cache); None in backend mode."""
         return self.opened.version if self.opened is not None else None
@@ -135,7 +140,7 @@ class Runtime:
             return stale
         rows = json.loads(result.body)["results"]["bindings"]
         counts = [GraphInfo(r["g"]["value"], int(r["n"]["value"])) for r in rows if r["g"]["type"] == "uri"
-                  and not (self.opened is None and is_store_system_graph(r["g"]["value"]))]
+                  and not (self.backend_mode and is_store_system_graph(r["g"]["value"]))]
         self.counts_error = None
         self._counts = (version, counts)
         self._counts_at = now

@@ -365,7 +365,7 @@ def update():
     if request.method == "OPTIONS":
         return _preflight()
     rt = _runtime()
-    if rt.settings.backend:
+    if rt.backend_mode:
         raise Forbidden("this server answers from another store (backend mode) and takes no "
                         "updates: send them to that store's own update endpoint")
     if not rt.settings.update_enabled:

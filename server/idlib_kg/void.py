@@ -87,7 +87,7 @@ def describe(base: str, endpoint: str, site: str) -> tuple[list[Triple], dict]:
         if g.name.startswith(base + "graph/"):  # what /graph/ serves (a --load file may name others)
             t.append(Triple(node, NamedNode(VOID + "dataDump"),
                             NamedNode(site + g.name[len(base):] + "?format=nt")))
-    vocab_rows = _rows(VOCABULARY_QUERY if runtime.opened is not None else (  # backend mode:
+    vocab_rows = _rows(VOCABULARY_QUERY if not runtime.backend_mode else (  # backend mode:
         # the dataset's graphs only, not the store's own (Virtuoso's default graph holds them too)
         "SELECT DISTINCT ?t WHERE { VALUES ?g { " + " ".join(f"<{g.name}>" for g in graphs)
         + " } GRAPH ?g { { ?s ?t ?o } UNION { ?s a ?t } } }"))
