@@ -204,6 +204,15 @@ def test_vann_metadata_matches_the_namespace(ontology):
     assert str(ontology.value(ONTOLOGY_IRI, OWL.versionIRI)).endswith("/" + version)
 
 
+def test_every_concept_and_scheme_has_one_english_definition(ontology_and_schemes):
+    g = ontology_and_schemes
+    terms = set(g.subjects(RDF.type, SKOS.Concept)) | set(g.subjects(RDF.type, SKOS.ConceptScheme))
+    assert len(terms) > 350  # CAMEO's 316 codes, ACLED's 31 types, the roles, the kinds of act
+    problems = {str(t): list(g.objects(t, SKOS.definition)) for t in terms
+                if [d.language for d in g.objects(t, SKOS.definition) if isinstance(d, Literal)] != ["en"]}
+    assert not problems, f"concepts without exactly one English skos:definition: {sorted(problems)[:10]}"
+
+
 def test_cameo_notations_are_strings_that_keep_leading_zeros(ontology_and_schemes):
     g = ontology_and_schemes
     concepts = [c for c in g.subjects(SKOS.inScheme, URIRef("https://w3id.org/idlib-kg/scheme/cameo"))]
