@@ -371,11 +371,13 @@ def settle_gc(collect: bool = True) -> None:
 def _create_server(settings: Settings, runtime: Runtime, sock=None):
     """The HTTP server for the app (httpfront.HTTPFront, or waitress); on `sock` (a listening
     socket shared by several HTTP processes) or bound to settings.host:port. SIGTERM (docker
-    stop, systemd) then stops as cleanly as Ctrl-C: workers are shut down."""
+    stop, systemd) then stops as cleanly as Ctrl-C: workers are shut down. SIGINT stops it too
+    when it was started ignored (`idlib-kg serve &` in a script), as --http-processes does."""
     import signal
 
     app = create_app(settings, runtime)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     settle_gc(collect=sock is None)  # a shared socket: a forked HTTP process (settle_gc)
     if settings.http_server == "waitress":
         import waitress
