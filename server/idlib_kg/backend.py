@@ -52,7 +52,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
 
 from idlib_kg.executor import (BackendUnavailable, QueryError, QueryJob, QueryResult, QueryTimeout,
                                ServerBusy, serialize_results)
-from idlib_kg.safety import prefix_uses, tokenize
+from idlib_kg.safety import expanded_iris, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,8 @@ RESULT_TYPES = {"application/sparql-results+xml": QueryResultsFormat.XML,
                 "application/json": QueryResultsFormat.JSON}
 UNION_MODES = ("auto", "param", "none")
 ABSOLUTE_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
-VIRTUOSO_ONLY_PREFIXES = ("bif", "sql")
+#: IRI schemes Virtuoso maps to its SQL built-ins and stored procedures
+VIRTUOSO_SQL_SCHEMES = ("bif", "sql")
 
 #: graphs a store keeps for itself, not data: Virtuoso's schema graph, the OWL and LDP
 #: vocabularies it preloads, its activity-streams map, and (by pattern, below) its own
@@ -94,18 +95,20 @@ def is_store_system_graph(iri: str) -> bool:
 def check_portable(query: str) -> None:
     """Refuse store-specific syntax the embedded endpoint would not accept (QueryError -> 400).
 
-    Virtuoso reads `DEFINE ...` pragmas before a query (some make it fetch remote documents)
-    and predeclares the bif: and sql: prefixes, which call SQL functions. Neither is SPARQL.
+    Virtuoso reads `DEFINE ...` pragmas before a query (some make it fetch remote documents),
+    and it calls SQL functions for IRIs in its bif: and sql: schemes (bif:http_get fetches a
+    URL), however they are written: `bif:f`, `<bif:f>`, `PREFIX b: <bif:>`. Neither is SPARQL.
     """
     toks = tokenize(query)
     for i, t in enumerate(toks):
         if t.kind == "word" and t.text.upper() == "DEFINE" and (i == 0 or toks[i - 1].kind != "pname"):
             raise QueryError("DEFINE is not SPARQL (a Virtuoso pragma) and is not accepted here; "
                              "remove it")
-    for _, prefix, declared in prefix_uses(toks):  # every name: `?x < bif:f()` too
-        if not declared and prefix.lower() in VIRTUOSO_ONLY_PREFIXES:
-            raise QueryError(f"the prefix {prefix}: is not declared; declare it with PREFIX "
-                             "(the store's built-in SQL functions are not reachable from here)")
+    for iri in expanded_iris(query):
+        scheme, colon, _ = iri.partition(":")
+        if colon and scheme.lower() in VIRTUOSO_SQL_SCHEMES:
+            raise QueryError(f"{iri[:80]} names one of the store's SQL functions ({scheme}:), which "
+                             "are not SPARQL and not reachable from here; use SPARQL's own functions")
 
 
 def _excerpt(text: str, limit: int = 300) -> str:

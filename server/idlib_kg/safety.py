@@ -131,21 +131,6 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def prefix_uses(toks: list[Token]) -> Iterator[tuple[int, str, bool]]:
-    """Each prefixed name in `toks` other than a PREFIX declaration: its index, its prefix (`ikg`
-    for `ikg:target`), and whether a PREFIX before it declared that prefix. The one scan behind
-    the messages of undeclared_prefixes and the refusals of backend.check_portable."""
-    declared: set[str] = set()
-    for i, t in enumerate(toks):
-        if t.kind != "pname":
-            continue
-        prefix = t.text.partition(":")[0]
-        if i > 0 and toks[i - 1].kind == "word" and toks[i - 1].text.upper() == "PREFIX":
-            declared.add(prefix)
-        else:
-            yield i, prefix, prefix in declared
-
-
 def undeclared_prefixes(text: str, before: int | None = None) -> list[str]:
     """Prefixes of the prefixed names in `text` that no PREFIX before them declares, in the
     order of first use (`ikg` for `?s ikg:target ?o` with no `PREFIX ikg:`), among the names
@@ -153,13 +138,71 @@ def undeclared_prefixes(text: str, before: int | None = None) -> list[str]:
     a prefix (`ex.`: a prefix never ends with a dot) and what follows a lone `<` (`http:` in a
     broken IRI)."""
     toks = tokenize(text)
+    declared: set[str] = set()
     missing: dict[str, None] = {}  # ordered, and linear in the number of names
-    for i, prefix, declared in prefix_uses(toks):
-        if before is not None and toks[i].start >= before:
+    for i, t in enumerate(toks):
+        if t.kind != "pname":
+            continue
+        if before is not None and t.start >= before:
             break
-        if not (declared or prefix.endswith(".") or (i > 0 and toks[i - 1].text == "<")):
+        prefix = t.text.partition(":")[0]
+        previous = toks[i - 1] if i > 0 else None
+        if previous is not None and previous.kind == "word" and previous.text.upper() == "PREFIX":
+            declared.add(prefix)
+        elif previous is not None and previous.text == "<":
+            continue
+        elif prefix not in declared and not prefix.endswith("."):
             missing.setdefault(prefix)
     return list(missing)
+
+
+class Names:
+    """The IRIs of a query as the engine reads them: the PREFIX and BASE declarations seen so
+    far applied, escapes undone. A name whose prefix is not declared stays as written."""
+
+    def __init__(self, base: str = "") -> None:
+        self.base = base
+        self.prefixes: dict[str, str] = {}
+
+    def resolve(self, tok: Token) -> str | None:
+        if tok.kind == "iri":
+            body = _unescape_iri(tok.text[1:-1])
+            return _join(self.base, body) if self.base else body
+        if tok.kind == "pname":
+            pfx, _, local = tok.text.partition(":")
+            if pfx in self.prefixes:
+                return self.prefixes[pfx] + local.replace("\\", "")
+            return tok.text
+        return None
+
+    def declare(self, toks: list[Token], i: int) -> int:
+        """At a PREFIX or BASE declaration starting at toks[i]: apply it and return how many
+        tokens it takes; otherwise 0."""
+        word = toks[i].text.upper() if toks[i].kind == "word" else None
+        if word == "PREFIX" and i + 2 < len(toks) and toks[i + 1].kind == "pname" and toks[i + 2].kind == "iri":
+            self.prefixes[toks[i + 1].text[:-1]] = self.resolve(toks[i + 2]) or ""
+            return 3
+        if word == "BASE" and i + 1 < len(toks) and toks[i + 1].kind == "iri":
+            self.base = self.resolve(toks[i + 1]) or self.base
+            return 2
+        return 0
+
+
+def expanded_iris(text: str, base: str = "") -> Iterator[str]:
+    """Every IRI of `text` as the engine reads it (Names), declared ones included: each IRI
+    written in full, each prefixed name, and each PREFIX namespace and BASE."""
+    names = Names(base)
+    toks = tokenize(text)
+    i = 0
+    while i < len(toks):
+        taken = names.declare(toks, i)
+        if taken:
+            yield names.base if taken == 2 else names.prefixes[toks[i + 1].text[:-1]]
+            i += taken
+            continue
+        if toks[i].kind in ("iri", "pname"):
+            yield names.resolve(toks[i]) or toks[i].text
+        i += 1
 
 
 _ERROR_AT = re.compile(r"error at (\d+:\d+)")
@@ -276,18 +319,8 @@ def _join(base: str, body: str) -> str:
 def _inspect(text: str, base: str) -> Inspection:
     toks, normalized = _tokens_and_normalized(text)
     result = Inspection()
-    prefixes: dict[str, str] = {}
-
-    def resolve(tok: Token) -> str | None:
-        if tok.kind == "iri":
-            body = _unescape_iri(tok.text[1:-1])
-            return _join(base, body) if base else body
-        if tok.kind == "pname":
-            pfx, _, local = tok.text.partition(":")
-            if pfx in prefixes:
-                return prefixes[pfx] + local.replace("\\", "")
-            return tok.text
-        return None
+    names = Names(base)
+    resolve = names.resolve
 
     depth = 0  # braces: keywords at depth 0 decide the operation kind
     i = 0
@@ -300,13 +333,8 @@ def _inspect(text: str, base: str) -> Inspection:
             depth += 1
         elif t.text == "}":
             depth = max(0, depth - 1)
-        elif word == "PREFIX" and i + 2 < len(toks) and toks[i + 1].kind == "pname" and toks[i + 2].kind == "iri":
-            prefixes[toks[i + 1].text[:-1]] = resolve(toks[i + 2]) or ""
-            i += 3
-            continue
-        elif word == "BASE" and i + 1 < len(toks) and toks[i + 1].kind == "iri":
-            base = resolve(toks[i + 1]) or base
-            i += 2
+        elif word in ("PREFIX", "BASE") and (taken := names.declare(toks, i)):
+            i += taken
             continue
         elif word in QUERY_FORMS and result.form is None and not result.is_update and depth == 0:
             result.form = word

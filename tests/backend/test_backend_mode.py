@@ -100,6 +100,40 @@ def test_store_dialect_is_refused(backend):
         assert r.status_code == 400, (query, r.text)
 
 
+def test_the_stores_sql_functions_are_refused_however_written(backend):
+    """Virtuoso runs bif:http_get(URL) for a query: a request forgery through this endpoint.
+    Each way of writing its IRI is refused before the store sees the query, and the listener
+    it names never hears from anyone."""
+    hits: list[str] = []
+
+    class Listener(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"internal-secret")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Listener)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/forged"
+    try:
+        for query in (f"SELECT (bif:http_get('{url}') AS ?x) {{}}",
+                      f"SELECT (<bif:http_get>('{url}') AS ?x) {{}}",
+                      f"PREFIX b: <bif:> SELECT (b:http_get('{url}') AS ?x) {{}}",
+                      f"SELECT (<\\u0062IF:http_get>('{url}') AS ?x) {{}}",
+                      f"BASE <bif:> SELECT (<http_get>('{url}') AS ?x) {{}}",
+                      "PREFIX s: <sql:> SELECT (s:getenv('HOME') AS ?x) {}"):
+            r = requests.get(backend.endpoint, params={"query": query}, timeout=60)
+            assert r.status_code == 400 and "SQL functions" in r.text, (query, r.status_code, r.text)
+            assert "internal-secret" not in r.text
+    finally:
+        httpd.shutdown()
+    assert hits == []
+
+
 def test_service_is_refused_without_allow_list(backend):
     q = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
     r = requests.get(backend.endpoint, params={"query": q}, timeout=60)
