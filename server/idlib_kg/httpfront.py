@@ -41,8 +41,6 @@ import errno
 import io
 import logging
 import re
-import select
-import signal
 import socket
 import sys
 import threading
@@ -200,13 +198,13 @@ class _Parse:
         self.headers_ready = None
 
 
-def _drain(sock: socket.socket) -> None:
-    """Empty the signal wakeup pipe (its bytes only say that a signal came)."""
-    try:
-        while sock.recv(64):
-            pass
-    except BlockingIOError:
-        pass
+#: accept() errors that belong to one connection, not the socket: a client that reset before it
+#: was accepted (ECONNABORTED), or a network error Linux passes on from the new socket (accept(2))
+ACCEPT_LOST = frozenset((errno.ECONNABORTED, errno.EPROTO, errno.ENETDOWN, errno.ENOPROTOOPT,
+                         errno.EHOSTDOWN, errno.ENONET, errno.EHOSTUNREACH, errno.EOPNOTSUPP,
+                         errno.ENETUNREACH))
+#: accept() errors of a process short of descriptors or memory: back off, then try again
+ACCEPT_SHORT = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
 
 
 class HTTPFront:
@@ -245,52 +243,25 @@ class HTTPFront:
 
     # -- accepting
     def run(self) -> None:
-        """Accept connections until KeyboardInterrupt (SIGTERM is turned into one by `serve`).
-
-        A signal may land on any thread of the process, and then a main thread blocked in
-        accept() is not interrupted: Ctrl-C or SIGTERM would wait for the next connection. So
-        the main thread waits in select() on the socket and on a pipe that Python's signal
-        handler writes to (signal.set_wakeup_fd), whichever thread takes the signal; back in
-        Python, the main thread runs the handler. The socket is non-blocking: HTTP processes
-        sharing it all wake, and those that lose the connection go back to waiting.
-        """
-        wake_r, wake_w = socket.socketpair()
-        for end in (wake_r, wake_w):
-            end.setblocking(False)
-        main = threading.current_thread() is threading.main_thread()  # else no signals reach it
-        previous = signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False) if main else None
-        self.sock.setblocking(False)
-        try:
-            while True:
-                self._slots.acquire()
-                try:
-                    if self.sock.fileno() < 0:  # closed (select would say ValueError)
-                        raise OSError(errno.EBADF, "the listening socket is closed")
-                    ready, _, _ = select.select([self.sock, wake_r], [], [])
-                    if wake_r in ready:
-                        _drain(wake_r)
-                    conn, addr = self.sock.accept()
-                except BlockingIOError:  # another process took it, or only the pipe woke us
-                    self._slots.release()
+        """Accept connections until KeyboardInterrupt (SIGTERM is turned into one by `serve`)."""
+        while True:
+            self._slots.acquire()
+            try:
+                conn, addr = self.sock.accept()
+            except OSError as e:
+                self._slots.release()
+                if e.errno in ACCEPT_LOST:  # that client's problem: take the next one
                     continue
-                except OSError as e:
-                    self._slots.release()
-                    if e.errno in (24, 23, 105, 12):  # EMFILE, ENFILE, ENOBUFS, ENOMEM: back off
-                        log.warning("cannot accept a connection (%s); retrying in 0.1 s", e)
-                        time.sleep(0.1)
-                        continue
-                    raise
-                except BaseException:
-                    self._slots.release()
-                    raise
-                conn.setblocking(True)
-                threading.Thread(target=self._connection, args=(conn, addr), daemon=True,
-                                 name=f"http-{addr[1] if len(addr) > 1 else ''}").start()
-        finally:
-            if main:
-                signal.set_wakeup_fd(previous)
-            wake_r.close()
-            wake_w.close()
+                if e.errno in ACCEPT_SHORT:
+                    log.warning("cannot accept a connection (%s); retrying in 0.1 s", e)
+                    time.sleep(0.1)
+                    continue
+                raise
+            except BaseException:
+                self._slots.release()
+                raise
+            threading.Thread(target=self._connection, args=(conn, addr), daemon=True,
+                             name=f"http-{addr[1] if len(addr) > 1 else ''}").start()
 
     def close(self) -> None:
         self.sock.close()

@@ -7,6 +7,7 @@ socket has a timeout and every read loop is bounded.
 
 from __future__ import annotations
 
+import errno
 import json
 import socket
 import threading
@@ -919,3 +920,30 @@ def test_long_trailers_behind_a_long_target_get_431(serve):
                  + b"1\r\na\r\n0\r\nX-Trailer: " + b"t" * 300 + b"\r\n\r\n")
     assert Reader(conn).response().status == 431
     conn.close()
+
+
+def test_a_client_lost_before_accept_does_not_stop_the_front():
+    """accept() fails for one client that reset before it was accepted (ECONNABORTED; Linux also
+    passes on network errors of the new socket): the front takes the next connection rather
+    than stop serving with an OSError."""
+    class Listening:  # the listening socket's side of it, scripted
+        calls = 0
+
+        def settimeout(self, timeout):
+            pass
+
+        def getsockname(self):
+            return ("127.0.0.1", 1)
+
+        def accept(self):
+            self.calls += 1
+            if self.calls == 1:
+                raise ConnectionAbortedError(errno.ECONNABORTED, "Software caused connection abort")
+            if self.calls == 2:
+                raise OSError(errno.EPROTO, "Protocol error")
+            raise KeyboardInterrupt  # how `serve` stops the front
+
+    listening = Listening()
+    with pytest.raises(KeyboardInterrupt):
+        HTTPFront(lambda environ, start_response: [], listening, server_name=SERVER_NAME).run()
+    assert listening.calls == 3

@@ -183,28 +183,6 @@ def test_a_forked_front_freezes_without_collecting():
     assert out.split() == ["0", "True"]
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc")
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_stop_signal_that_another_thread_takes_still_stops_the_server(start_server, sig):
-    """kill(2) names a process and Linux gives the signal to any of its threads (sent to one
-    thread's id, to that thread). The main thread waits for connections: a signal another thread
-    takes must still wake it, not wait for the next request."""
-    server = start_server("--load", DATA / "people.nt", "--workers", "1")
-    pid = server.process.pid
-    idle = requests.Session()  # a client keeping its connection open: a thread waits on it
-    assert idle.get(server.endpoint, params={"query": "ASK {}"}).status_code == 200
-    others = sorted(int(t) for t in os.listdir(f"/proc/{pid}/task") if int(t) != pid)
-    assert others, "the server runs a thread for the open connection"
-    os.kill(others[-1], sig)
-    try:
-        code = server.process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        pytest.fail("the server was still waiting for a connection a minute after the signal")
-    finally:
-        idle.close()
-    assert code == 0
-
-
 def test_serve_started_with_sigint_ignored_still_stops_on_it(start_server):
     """A script's `idlib-kg serve &` starts with SIGINT ignored (shells do that to background
     jobs, and a child inherits it); the server stops on SIGINT all the same."""
