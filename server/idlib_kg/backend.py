@@ -52,7 +52,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
 
 from idlib_kg.executor import (BackendUnavailable, QueryError, QueryJob, QueryResult, QueryTimeout,
                                ServerBusy, serialize_results)
-from idlib_kg.safety import expanded_iris, tokenize
+from idlib_kg.safety import Names, expanded_iris, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,10 @@ UNION_MODES = ("auto", "param", "none")
 ABSOLUTE_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
 #: IRI schemes Virtuoso maps to its SQL built-ins and stored procedures
 VIRTUOSO_SQL_SCHEMES = ("bif", "sql")
+#: the XPath function namespaces (current and draft), whose functions Virtuoso runs as SQL
+XPATH_FUNCTIONS = ("http://www.w3.org/2005/xpath-functions", "http://www.w3.org/2004/07/xpath-functions")
+#: a carriage return not followed by a line feed (see check_portable)
+LONE_CR = re.compile(r"\r(?!\n)")
 
 #: graphs a store keeps for itself, not data: Virtuoso's schema graph, the OWL and LDP
 #: vocabularies it preloads, its activity-streams map, and (by pattern, below) its own
@@ -93,22 +97,38 @@ def is_store_system_graph(iri: str) -> bool:
 
 
 def check_portable(query: str) -> None:
-    """Refuse store-specific syntax the embedded endpoint would not accept (QueryError -> 400).
-
-    Virtuoso reads `DEFINE ...` pragmas before a query (some make it fetch remote documents),
-    and it calls SQL functions for IRIs in its bif: and sql: schemes (bif:http_get fetches a
-    URL), however they are written: `bif:f`, `<bif:f>`, `PREFIX b: <bif:>`. Neither is SPARQL.
+    """Refuse what is not SPARQL, as the embedded endpoint would, where the store reads it as
+    something else (QueryError -> 400). Virtuoso:
+    - reads `DEFINE ...` pragmas before a query (some make it fetch remote documents);
+    - calls SQL functions for IRIs in its bif: and sql: schemes (bif:http_get fetches a URL),
+      however they are written: `bif:f`, `<bif:f>`, `PREFIX b: <bif:>`;
+    - maps XPath functions (fn:doc) to SQL procedures, and predeclares fn:, bif: and some
+      forty other prefixes: an undeclared prefix is refused, as SPARQL and the embedded
+      endpoint refuse it;
+    - ends a `#` comment only at a line feed, where SPARQL also ends it at a carriage return:
+      text after a lone CR would be a comment to the store and not to these checks.
     """
+    if LONE_CR.search(query):
+        raise QueryError("the query has a carriage return without a line feed after it; end lines "
+                         "with LF or CRLF (in a string, write \\r)")
     toks = tokenize(query)
     for i, t in enumerate(toks):
         if t.kind == "word" and t.text.upper() == "DEFINE" and (i == 0 or toks[i - 1].kind != "pname"):
             raise QueryError("DEFINE is not SPARQL (a Virtuoso pragma) and is not accepted here; "
                              "remove it")
-    for iri in expanded_iris(query):
+    names = Names()
+    for iri in expanded_iris(query, names):
         scheme, colon, _ = iri.partition(":")
         if colon and scheme.lower() in VIRTUOSO_SQL_SCHEMES:
             raise QueryError(f"{iri[:80]} names one of the store's SQL functions ({scheme}:), which "
                              "are not SPARQL and not reachable from here; use SPARQL's own functions")
+        if iri.startswith(XPATH_FUNCTIONS):
+            raise QueryError(f"{iri[:80]} is in the XPath functions' namespace, not SPARQL's (the "
+                             "store runs them as SQL procedures); use SPARQL's built-in functions")
+    if names.undeclared:
+        missing = ", ".join(dict.fromkeys(f"{p}:" for p in names.undeclared))
+        raise QueryError(f"the prefix {missing[:200]} is not declared; declare it with PREFIX (the "
+                         "store's own predeclared prefixes are not used here, as SPARQL has none)")
 
 
 def _excerpt(text: str, limit: int = 300) -> str:

@@ -158,11 +158,13 @@ def undeclared_prefixes(text: str, before: int | None = None) -> list[str]:
 
 class Names:
     """The IRIs of a query as the engine reads them: the PREFIX and BASE declarations seen so
-    far applied, escapes undone. A name whose prefix is not declared stays as written."""
+    far applied, escapes undone. A name whose prefix is not declared stays as written, and its
+    prefix goes to `undeclared`."""
 
     def __init__(self, base: str = "") -> None:
         self.base = base
         self.prefixes: dict[str, str] = {}
+        self.undeclared: list[str] = []
 
     def resolve(self, tok: Token) -> str | None:
         if tok.kind == "iri":
@@ -172,6 +174,7 @@ class Names:
             pfx, _, local = tok.text.partition(":")
             if pfx in self.prefixes:
                 return self.prefixes[pfx] + local.replace("\\", "")
+            self.undeclared.append(pfx)
             return tok.text
         return None
 
@@ -188,10 +191,11 @@ class Names:
         return 0
 
 
-def expanded_iris(text: str, base: str = "") -> Iterator[str]:
-    """Every IRI of `text` as the engine reads it (Names), declared ones included: each IRI
-    written in full, each prefixed name, and each PREFIX namespace and BASE."""
-    names = Names(base)
+def expanded_iris(text: str, names: Names | None = None) -> Iterator[str]:
+    """Every IRI of `text` as the engine reads it (`names`, a new Names if not given), declared
+    ones included: each IRI written in full, each prefixed name, and each PREFIX namespace and
+    BASE."""
+    names = names if names is not None else Names()
     toks = tokenize(text)
     i = 0
     while i < len(toks):
