@@ -48,8 +48,8 @@ from idlib_kg.cache import CACHEABLE
 from idlib_kg.errors import Answer, error_answer, unexpected_answer
 from idlib_kg.executor import QueryError, QueryJob, QuerySyntaxError
 from idlib_kg.negotiation import BadFormat, NotAcceptable, choose_from_header, from_request
-from idlib_kg.safety import (UnsafeQuery, UpdateDatasetConflict, add_using, check_loads,
-                             check_services, inspect)
+from idlib_kg.safety import (Names, UnsafeQuery, UpdateDatasetConflict, add_using, check_loads,
+                             check_services, inspect, tokenize)
 
 if TYPE_CHECKING:
     from idlib_kg.app import Runtime
@@ -195,13 +195,16 @@ def http_error(e: QueryError) -> HTTPException:
 
 
 def _is_empty_update(text: str) -> bool:
-    """Whether `text` is a SPARQL Update with no operation (empty, comments, a prologue): the
-    parser decides, on an empty store, so a query or a broken text is never taken for one."""
-    from pyoxigraph import Store
-    try:
-        Store().update(text)
-    except (SyntaxError, ValueError, OSError):
-        return False
+    """Whether `text` is a SPARQL Update with no operation: nothing, comments, or a prologue of
+    PREFIX and BASE declarations only. Decided on tokens, never by running the text: an engine
+    that reads it otherwise could reach the network (a LOAD the lexer did not see)."""
+    toks = tokenize(text)
+    names, i = Names(), 0
+    while i < len(toks):
+        taken = names.declare(toks, i)
+        if not taken:
+            return False
+        i += taken
     return True
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
@@ -81,6 +82,7 @@ class Inspection:
     has_dataset_clause: bool = False           # FROM / FROM NAMED / USING present
     unterminated: bool = False                 # a string literal is never closed (refused)
     normalized: str = ""                       # the text with comments and whitespace runs as one space
+    hidden_outbound: str | None = None         # why a SERVICE or LOAD may hide from this reading (refused)
 
 
 # Inside a run of name characters that is not a prefixed name (no colon follows), the words
@@ -110,25 +112,29 @@ def tokenize(text: str) -> list[Token]:
     literal's scan stopped (end of line, or end of text for a long literal), so no opening
     quote is scanned twice; inspect() reports it and the endpoint refuses such a request.
     """
-    tokens = []
-    append = tokens.append
-    for m in _TOKEN.finditer(text):
+    return list(iter_tokens(text))
+
+
+def iter_tokens(text: str, pos: int = 0) -> Iterator[Token]:
+    """The tokens of tokenize(), lexed from offset `pos` on, one at a time (offsets in `text`).
+    The lexer needs no context: from the same offset, the same tokens follow."""
+    for m in _TOKEN.finditer(text, pos):
         kind = m.lastgroup
         if kind == "end":
-            break
+            return
         start = m.start(kind)
         token = m.group(kind)
         if kind == "run":
             if _WORD.fullmatch(token):  # the usual run: one keyword
-                append(Token("word", token, start))
+                yield Token("word", token, start)
             else:
-                tokens.extend(Token(p.lastgroup, p.group(), start + p.start())
-                              for p in _RUN_PART.finditer(token) if p.lastgroup != "ws")
+                for part in _RUN_PART.finditer(token):
+                    if part.lastgroup != "ws":
+                        yield Token(part.lastgroup, part.group(), start + part.start())
             continue
         if kind == "unterminated_long":
             kind = "unterminated"
-        append(Token(kind, token, start))
-    return tokens
+        yield Token(kind, token, start)
 
 
 def undeclared_prefixes(text: str, before: int | None = None) -> list[str]:
@@ -366,7 +372,94 @@ def _inspect(text: str, base: str) -> Inspection:
                     result.services.append(resolve(toks[j]) or toks[j].text)
         i += 1
     result.normalized = normalized
+    if _OUTBOUND.search(text):  # only texts that spell one of them can hide one
+        result.hidden_outbound = hidden_outbound(text)
     return result
+
+
+_OUTBOUND = re.compile(r"service|load", re.IGNORECASE)
+_OUTBOUND_KEYWORDS = ("SERVICE", "LOAD")
+_LINE_END = re.compile(r"[\r\n]")
+
+
+def hidden_outbound(text: str) -> str | None:
+    """Why the engine may read a SERVICE or a LOAD in `text` that these tokens do not show, or
+    None. The engine matches keywords without a word boundary (`SERVICE:x`, `trueSERVICE<x>`,
+    `LOADSILENT<x>` are calls to it), and reads `<` as less-than where an IRI cannot stand
+    (`FILTER(1<'>') SERVICE ... #'`), which this lexer, knowing no grammar, takes for an IRI.
+
+    So a name that holds one of the keywords without being it is refused. And where an IRI
+    before the last SERVICE or LOAD spelled would lex otherwise with its `<` as less-than, that
+    other reading is lexed too, until it meets a token the first reading has (the lexer needs
+    no context, so from there on both are the same); it must show no keyword the first does
+    not. A quote in the IRI starts a string in the other reading: it is read from the IRI's
+    `<`. A `#` starts a comment: it is read from the end of that line. Bounded by a budget of
+    characters lexed again."""
+    last = max(m.start() for m in _OUTBOUND.finditer(text))
+    main = tokenize(text)
+    starts: set[int] = set()
+    todo: list[tuple[int, int]] = []  # other readings: (where lexing starts, where comparing does)
+    line_ends: list[int] | None = None
+    for t in main:
+        starts.add(t.start)
+        reason = _glued(t)
+        if reason:
+            return reason
+        if t.kind != "iri" or t.start >= last:
+            continue
+        if "'" in t.text or '"' in t.text:
+            todo.append((t.start + 1, t.start + len(t.text)))
+        elif "#" in t.text:
+            if line_ends is None:
+                line_ends = [m.start() for m in _LINE_END.finditer(text)]
+            k = bisect_right(line_ends, t.start + t.text.index("#"))
+            if k < len(line_ends):  # else the comment runs to the end: it hides, never shows
+                todo.append((line_ends[k], line_ends[k]))
+    budget = 4 * len(text) + 65_536
+    done: set[int] = set()
+    while todo:
+        start, compare_from = todo.pop()
+        if start in done:
+            continue
+        done.add(start)
+        for t in iter_tokens(text, start):
+            budget -= t.start + len(t.text) - start
+            start = t.start + len(t.text)
+            if budget < 0:
+                break
+            if t.start < compare_from:  # inside the IRI this reading splits: pieces of an IRI
+                continue
+            if t.start in starts:  # the readings meet: the same tokens from here on
+                break
+            if t.kind == "word" and t.text.upper() in _OUTBOUND_KEYWORDS:
+                return (f"{t.text} at offset {t.start} is hidden from this server's reading of the "
+                        "query by a '<' the engine may read as less-than; write comparisons as "
+                        "'a < b', with spaces")
+            reason = _glued(t)
+            if reason:
+                return reason
+            if t.kind == "iri" and t.start < last and ("'" in t.text or '"' in t.text or "#" in t.text):
+                todo.append((t.start + 1, t.start + len(t.text)))
+        else:  # lexed to the end (a trailing comment is skipped whole: count it)
+            budget -= len(text) - start
+        if budget < 0:
+            return ("the query is too intricate to check for a hidden SERVICE or LOAD (many IRIs "
+                    "holding quotes or '#'); use prefixed names for them")
+    return None
+
+
+def _glued(t: Token) -> str | None:
+    """A name holding SERVICE or LOAD without being the keyword: the engine reads the keyword."""
+    if t.kind == "word" and t.text.upper() not in _OUTBOUND_KEYWORDS:
+        name = t.text
+    elif t.kind == "pname":
+        name = t.text.partition(":")[0]
+    else:
+        return None
+    if _OUTBOUND.search(name):
+        return (f"'{t.text[:40]}' holds SERVICE or LOAD glued to other text, which the engine reads "
+                "as the keyword; write the keyword apart (or rename the prefix)")
+    return None
 
 
 Resolver = Callable[[str], Iterable[str]]
@@ -420,7 +513,10 @@ def target_allowed(iri: str, allow_list: Iterable[str], resolver: Resolver = _re
 
 
 def check_services(found: Inspection, allow_list: Iterable[str], resolver: Resolver = _resolve_host) -> None:
-    """Raise UnsafeQuery for a SERVICE the configuration does not allow."""
+    """Raise UnsafeQuery for a SERVICE the configuration does not allow (or one that may be
+    hidden from the lexer, whatever the configuration: Inspection.hidden_outbound)."""
+    if found.hidden_outbound:
+        raise UnsafeQuery(found.hidden_outbound)
     allow = list(allow_list)
     if found.service_variables:
         raise UnsafeQuery(f"SERVICE {found.service_variables[0]} (a variable endpoint) is never allowed on "

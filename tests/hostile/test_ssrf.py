@@ -196,6 +196,18 @@ def service_queries(port: int, fifo_iri: str) -> list[str]:
         f"PREFIX ex: <http://e/> SELECT * {{ VALUES ?s {{ ex:a\\# }} SERVICE <{u}/sparql> {{ }} }}",
         f"PREFIX ex: <http://e/> SELECT * {{ VALUES ?s {{ ex:a\\'b }} SERVICE <{u}/sparql> {{ }} }} # '",
         f'PREFIX ex: <http://e/> SELECT * {{ VALUES ?s {{ "x"^^ex:a\\" }} SERVICE <{u}/sparql> {{ }} }} # "',
+        # the engine matches keywords with no word boundary: each of these is a SERVICE to it
+        f"PREFIX : <{u}/> SELECT * {{ SERVICE:sparql {{ }} }}",
+        f"PREFIX e: <{u}/> SELECT * {{ SERVICEe:sparql {{ }} }}",
+        f"SELECT * {{ SERVICESILENT<{u}/sparql>{{ }} }}",
+        f"SELECT * {{ ?s ?p trueSERVICE<{u}/sparql>{{ }} }}",
+        f"SELECT * {{ ?s ?p 1e1SERVICE<{u}/sparql>{{ }} }}",
+        # '<' the engine reads as less-than and the lexer as an IRI holding a quote or '#'
+        f"SELECT * {{ FILTER(1<'>') SERVICE <{u}/sparql> {{ }} }} #'",
+        f"SELECT * {{ FILTER(?a<='>') SERVICE <{u}/sparql> {{ }} }} #'",
+        f"SELECT * {{ FILTER(?a<'''>''') SERVICE <{u}/sparql> {{ }} }} #'''",
+        f"SELECT * {{ ?a ?b ?c FILTER(?a<?b)#>'''\nSERVICE <{u}/sparql> {{ }} #'''\n}}",
+        f"SELECT * {{ BIND(<<(?s?p'>')>> AS ?t) SERVICE <{u}/sparql> {{ }} }} #'",
     ]
 
 
@@ -237,6 +249,16 @@ def update_texts(port: int, fifo_iri: str) -> list[str]:
         f"INSERT {{ GRAPH <http://e/g> {{ ?s ?p ?o }} }} USING NAMED <{fifo_iri}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
         f"PREFIX ex: <http://e/> INSERT DATA {{ ex:a ex:b ex:c\\# }} ; LOAD <{u}/x>",
         f"PREFIX ex: <http://e/> INSERT DATA {{ ex:a ex:b ex:c\\' }} ; LOAD <{u}/x> # '",
+        # keywords glued to their neighbours, and '<' as less-than (see service_queries)
+        f"PREFIX : <{u}/> INSERT DATA{{}};LOAD:x",
+        f"INSERT DATA{{}};LOADSILENT<{u}/x>",
+        f"PREFIX e: <{u}/> CLEAR SILENT GRAPH <http://example.org/none>;LOADe:x",
+        f"PREFIX : <{u}/> INSERT{{}}WHERE{{SERVICE:sparql{{}}}}",
+        f"LOADSILENT<{u}/x>",
+        f"PREFIX : <{u}/> LOADSILENT:x",
+        f"PREFIX : <{u}/> LOAD:x",
+        f"INSERT{{}}WHERE{{FILTER(1<'>')}};LOAD <{u}/x> #'",
+        f"INSERT{{}}WHERE{{FILTER(1<'>') SERVICE <{u}/sparql>{{}}}} #'",
     ]
 
 
@@ -245,7 +267,8 @@ def test_service_is_refused_without_any_connection(locked_server, counter, fifo,
     for q in service_queries(counter.port, fifo.iri):
         r = ask(locked_server, q, request.node.name)
         assert r.status_code == 400, (q, r.status_code, r.text[:300])
-        assert "allowed" in r.text or "not valid SPARQL" in r.text, r.text
+        assert any(why in r.text for why in ("allowed", "not valid SPARQL", "reads as the keyword",
+                                             "less-than")), r.text
     settle(counter)
     assert counter.accepts == before, counter.request_lines
     assert fifo.opened == 0

@@ -180,3 +180,25 @@ def test_thousands_of_undeclared_prefixes_get_a_short_answer_in_linear_time():
     assert "p0:, p1:" in text and "and 49,990 more are not declared" in text
     assert len(text) < 1_000
     assert undeclared_prefixes("SELECT * WHERE { ?s ex.:p ?o }") == []  # no prefix ends with a dot
+
+
+@pytest.mark.parametrize("text", [
+    "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>\nSELECT ?s WHERE { ?s a sd:Service }",
+    "SELECT * WHERE { ?s <http://example.org/downloads#a> ?o . ?s <http://schema.org/serviceType> 'customer service' }",
+    "PREFIX schema: <http://schema.org/> SELECT ?load WHERE { ?x schema:serviceArea ?load } # load it all",
+    "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s <http://e/#p> ?o } FILTER(?o < 3) }",
+    "LOAD SILENT <http://example.org/x#y> INTO GRAPH <http://example.org/g>",
+])
+def test_service_and_load_written_plainly_are_not_taken_for_hidden_ones(text):
+    assert inspect(text).hidden_outbound is None
+
+
+@pytest.mark.parametrize("text", [
+    "PREFIX : <http://e/> SELECT * { SERVICE:x { } }",            # the engine: SERVICE :x
+    "SELECT * { ?s ?p trueSERVICE<http://e/>{ } }",                # the engine: true SERVICE <...>
+    "INSERT DATA { } ; LOADSILENT<http://e/x>",                    # the engine: LOAD SILENT <...>
+    "SELECT * { FILTER(1<'>') SERVICE <http://e/> { } } #'",       # the engine: 1 < '>'
+    "SELECT * { ?a ?b ?c FILTER(?a<?b)#>'''\nSERVICE <http://e/> { } #'''\n}",
+])
+def test_a_service_or_load_the_engine_would_read_is_never_hidden(text):
+    assert inspect(text).hidden_outbound
