@@ -402,7 +402,7 @@ def hidden_outbound(text: str) -> str | None:
     line_ends: list[int] | None = None
     for t in main:
         starts.add(t.start)
-        reason = _glued(t)
+        reason = _glued(text, t)
         if reason:
             return reason
         if t.kind != "iri" or t.start >= last:
@@ -431,11 +431,11 @@ def hidden_outbound(text: str) -> str | None:
                 continue
             if t.start in starts:  # the readings meet: the same tokens from here on
                 break
-            if t.kind == "word" and t.text.upper() in _OUTBOUND_KEYWORDS:
+            if t.kind == "word" and t.text.upper() in _OUTBOUND_KEYWORDS and _calls_out(text, t):
                 return (f"{t.text} at offset {t.start} is hidden from this server's reading of the "
                         "query by a '<' the engine may read as less-than; write comparisons as "
                         "'a < b', with spaces")
-            reason = _glued(t)
+            reason = _glued(text, t, strict=False)
             if reason:
                 return reason
             if t.kind == "iri" and t.start < last and ("'" in t.text or '"' in t.text or "#" in t.text):
@@ -448,18 +448,51 @@ def hidden_outbound(text: str) -> str | None:
     return None
 
 
-def _glued(t: Token) -> str | None:
-    """A name holding SERVICE or LOAD without being the keyword: the engine reads the keyword."""
+#: the engine's local name (spargebra's PN_LOCAL, narrower than SPARQL's): no `.` or `-` first,
+#: and one run of dots at most, so `ex:a.b.SERVICE` is `ex:a.b` `.` `SERVICE` to it
+_ENGINE_LOCAL = re.compile(r"""
+    (?:[\w:\u00C0-\uFFFF]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])
+    (?:[\w\-:\u00B7\u00C0-\uFFFF]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])*
+    (?:\.+(?:[\w\-:\u00B7\u00C0-\uFFFF]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])+)?""", re.VERBOSE)
+#: in another reading (the lexer's strings read as code), only what the engine would take for
+#: the keyword counts: the keyword first, after a value at most (`trueSERVICE`, `1e1SERVICE`)
+_ENGINE_KEYWORD = re.compile(r"(?:true|false|[eE][+-]?[0-9]+)?(?:service|load)", re.IGNORECASE)
+
+
+def _glued(text: str, t: Token, strict: bool = True) -> str | None:
+    """A name the engine reads as SERVICE or LOAD, or cuts before one, though this lexer read
+    no keyword. `strict` (the first reading): any word or prefix holding either word, which
+    no valid query has. Otherwise (strings read as code) only what the engine could run: the
+    keyword first, after a value at most (`trueSERVICE`), then an endpoint."""
     if t.kind == "word" and t.text.upper() not in _OUTBOUND_KEYWORDS:
-        name = t.text
+        if strict:
+            found = bool(_OUTBOUND.search(t.text))
+        else:
+            m = _ENGINE_KEYWORD.match(t.text)
+            rest = t.text[m.end():].upper() if m else None
+            found = rest == "SILENT" or (rest == "" and _calls_out(text, t))
     elif t.kind == "pname":
-        name = t.text.partition(":")[0]
+        prefix, _, local = t.text.partition(":")
+        engine = _ENGINE_LOCAL.match(local)
+        cut = local[engine.end() if engine else 0:]  # what the engine reads after the name
+        found = bool((_OUTBOUND.search(prefix) if strict else _ENGINE_KEYWORD.match(prefix))
+                     or _OUTBOUND.search(cut))
     else:
         return None
-    if _OUTBOUND.search(name):
-        return (f"'{t.text[:40]}' holds SERVICE or LOAD glued to other text, which the engine reads "
-                "as the keyword; write the keyword apart (or rename the prefix)")
+    if found:
+        return (f"'{t.text[:40]}' holds SERVICE or LOAD where the engine reads the keyword; write "
+                "the keyword apart (or rename the prefix or name)")
     return None
+
+
+def _calls_out(text: str, t: Token) -> bool:
+    """Whether the engine could run the SERVICE or LOAD keyword `t`: an endpoint (an IRI, a
+    prefixed name or a variable) follows it, after SILENT at most."""
+    after = iter_tokens(text, t.start + len(t.text))
+    target = next(after, None)
+    if target is not None and target.kind == "word" and target.text.upper() == "SILENT":
+        target = next(after, None)
+    return target is not None and target.kind in ("iri", "pname", "var")
 
 
 Resolver = Callable[[str], Iterable[str]]

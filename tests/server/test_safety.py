@@ -188,6 +188,13 @@ def test_thousands_of_undeclared_prefixes_get_a_short_answer_in_linear_time():
     "PREFIX schema: <http://schema.org/> SELECT ?load WHERE { ?x schema:serviceArea ?load } # load it all",
     "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s <http://e/#p> ?o } FILTER(?o < 3) }",
     "LOAD SILENT <http://example.org/x#y> INTO GRAPH <http://example.org/g>",
+    # a quote or '#' in an IRI, then the words in strings: another reading sees them as code,
+    # but nothing the engine would run (no endpoint after the keyword)
+    "SELECT * { <http://dbpedia.org/resource/Ireland's_Call> ?p ?o FILTER(CONTAINS(STR(?o), 'download')) }",
+    "SELECT * { VALUES ?s { <http://dbpedia.org/resource/O'Brien> } ?s <http://e/abstract> 'Customer service' }",
+    "SELECT * { VALUES ?s { <http://dbpedia.org/resource/O'Brien> } ?s <http://e/x> 'services downloaded' }",
+    'INSERT DATA { <http://e/s> <http://www.w3.org/2000/01/rdf-schema#comment> """One.\nWe offer a download service.""" }',
+    "PREFIX ex: <http://e/> SELECT * { ?s ex:load.balancer ?b ; ex:a.b.c ?c }",
 ])
 def test_service_and_load_written_plainly_are_not_taken_for_hidden_ones(text):
     assert inspect(text).hidden_outbound is None
@@ -199,6 +206,9 @@ def test_service_and_load_written_plainly_are_not_taken_for_hidden_ones(text):
     "INSERT DATA { } ; LOADSILENT<http://e/x>",                    # the engine: LOAD SILENT <...>
     "SELECT * { FILTER(1<'>') SERVICE <http://e/> { } } #'",       # the engine: 1 < '>'
     "SELECT * { ?a ?b ?c FILTER(?a<?b)#>'''\nSERVICE <http://e/> { } #'''\n}",
+    "PREFIX ex: <http://e/> SELECT * { ?s ?p ex:a.b.SERVICE <http://e/> { } }",  # ex:a.b . SERVICE
+    "PREFIX ex: <http://e/> SELECT * { ?s ?p ex:.SERVICE <http://e/> { } }",     # ex: . SERVICE
+    "SELECT * { FILTER(1<'>') ?s ?p trueSERVICE <http://e/> { } } #'",           # both at once
 ])
 def test_a_service_or_load_the_engine_would_read_is_never_hidden(text):
     assert inspect(text).hidden_outbound
