@@ -107,7 +107,9 @@ class Runtime:
     def with_workers(cls, settings: Settings, opened: OpenedStore) -> "Runtime":
         """Over a store already open: fork its worker pool (before any thread starts)."""
         return cls(settings, opened, Executor(opened, workers=settings.workers, timeout=settings.timeout,
-                                              running=default_running(settings.http_processes)).start())
+                                              running=default_running(settings.http_processes),
+                                              isolate=not (settings.allow_service or settings.allow_load)
+                                              ).start())
 
     @property
     def backend_mode(self) -> bool:

@@ -255,6 +255,19 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+def isolate_from_network() -> bool:
+    """Move this process, and the processes it forks, into a network namespace of its own with
+    no interface up (Linux unshare CLONE_NEWNET; needs root or CAP_SYS_ADMIN). Whatever query
+    text then gets past the SERVICE and LOAD checks, the engine can reach nothing. Returns
+    whether it worked; elsewhere the checks are the only guard."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.unshare(0x40000000) == 0  # CLONE_NEWNET
+    except (OSError, AttributeError):
+        return False
+
+
 class _Channel:
     """Length-prefixed pickled frames over a stream socket: the query worker's wire."""
 
@@ -424,8 +437,11 @@ class Executor:
     """A pool of killable query workers. Thread-safe: many HTTP threads call run()."""
 
     def __init__(self, opened: OpenedStore, workers: int = 2, timeout: float = 30.0,
-                 running: int | None = None):
+                 running: int | None = None, isolate: bool = False):
         self.opened = opened
+        #: run the zygote and workers without network (isolate_from_network): for a server
+        #: that allows no SERVICE and no LOAD target
+        self.isolate = isolate
         self.size = max(1, workers)
         self.timeout = timeout
         self.running = max(1, min(self.size, running or self.size))
@@ -457,6 +473,9 @@ class Executor:
                 _child_setup(main)
                 ctl_main.close()
                 fd_main.close()
+                if self.isolate and not isolate_from_network():
+                    log.info("query workers keep network access (no CLONE_NEWNET here); the "
+                             "SERVICE and LOAD checks are the only guard")
                 _zygote_loop(Connection(ctl_z.detach()), fd_z, store, self.opened.path)
             finally:
                 os._exit(0)

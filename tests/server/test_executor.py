@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 
@@ -10,7 +11,8 @@ import pytest
 import requests
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from idlib_kg.executor import Executor, QueryJob, QuerySyntaxError, QueryTimeout, run_query
+from idlib_kg.executor import (Executor, QueryError, QueryJob, QuerySyntaxError, QueryTimeout,
+                               isolate_from_network, run_query)
 from idlib_kg.store import OpenedStore
 
 from .conftest import MAX_ROWS, SLOW_QUERY, TIMEOUT
@@ -215,3 +217,32 @@ def test_channel_reads_a_large_frame_whole_in_few_reads():
     assert chan.recv() == ("ok", "after")
     assert len(sock.asked) <= 3, sock.asked  # the header read, then what the frame still misses
     assert max(sock.asked) <= _Channel.READ_MAX
+
+
+def test_workers_that_allow_no_target_reach_no_network_whatever_the_query_says(small_store, recorder):
+    """The backstop behind the SERVICE and LOAD checks: with nothing allow-listed, `serve` runs
+    its query workers in a network namespace of their own (root or CAP_SYS_ADMIN). A SERVICE
+    handed straight to them, past every check, reaches nothing; the same query from workers
+    with network does reach the recorder, so the test can see a connection."""
+    if not isolate_from_network_possible():
+        pytest.skip("no network namespace without root or CAP_SYS_ADMIN: the checks are the only guard")
+    service = f"SELECT * WHERE {{ SERVICE <{recorder.url}sparql> {{ ?s ?p ?o }} }}"
+    with Executor(OpenedStore(small_store, None, "v1", []), workers=1, timeout=20, isolate=True) as ex:
+        with pytest.raises(QueryError):
+            ex.run(QueryJob(service))
+        assert json.loads(ex.run(QueryJob("ASK { ?s ?p ?o }")).body)["boolean"] is True
+    assert recorder.requests == []
+    with Executor(OpenedStore(small_store, None, "v1", []), workers=1, timeout=20) as ex:
+        try:
+            ex.run(QueryJob(service))
+        except QueryError:
+            pass  # the recorder's answer is no SPARQL result; what counts is that it was asked
+    assert len(recorder.requests) == 1
+
+
+def isolate_from_network_possible() -> bool:
+    """Whether this machine lets a process take a network namespace (tried in a child)."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if isolate_from_network() else 1)
+    return os.waitpid(pid, 0)[1] == 0
