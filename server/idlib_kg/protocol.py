@@ -48,8 +48,8 @@ from idlib_kg.cache import CACHEABLE
 from idlib_kg.errors import Answer, error_answer, unexpected_answer
 from idlib_kg.executor import QueryError, QueryJob, QuerySyntaxError
 from idlib_kg.negotiation import BadFormat, NotAcceptable, choose_from_header, from_request
-from idlib_kg.safety import (Names, UnsafeQuery, UpdateDatasetConflict, add_using, check_loads,
-                             check_services, inspect, tokenize)
+from idlib_kg.safety import (UnsafeQuery, UpdateDatasetConflict, add_using, check_loads,
+                             check_services, inspect)
 
 if TYPE_CHECKING:
     from idlib_kg.app import Runtime
@@ -192,20 +192,6 @@ def http_error(e: QueryError) -> HTTPException:
     if e.status == 502:
         return BadGateway(str(e))
     return BadRequest(str(e))
-
-
-def _is_empty_update(text: str) -> bool:
-    """Whether `text` is a SPARQL Update with no operation: nothing, comments, or a prologue of
-    PREFIX and BASE declarations only. Decided on tokens, never by running the text: an engine
-    that reads it otherwise could reach the network (a LOAD the lexer did not see)."""
-    toks = tokenize(text)
-    names, i = Names(), 0
-    while i < len(toks):
-        taken = names.declare(toks, i)
-        if not taken:
-            return False
-        i += taken
-    return True
 
 
 def _etag(*parts: object) -> str:
@@ -402,7 +388,7 @@ def update():
     if found.unterminated:
         raise BadRequest(UNTERMINATED.replace("query", "update"))
     if not found.is_update:
-        if _is_empty_update(text):  # the grammar allows none: nothing to do, nothing changes
+        if found.prologue_only:  # the grammar allows no operation: nothing to do, nothing changes
             return _no_content()
         raise BadRequest("this is not a SPARQL Update; send queries to /sparql")
     try:

@@ -83,6 +83,7 @@ class Inspection:
     unterminated: bool = False                 # a string literal is never closed (refused)
     normalized: str = ""                       # the text with comments and whitespace runs as one space
     hidden_outbound: str | None = None         # why a SERVICE or LOAD may hide from this reading (refused)
+    prologue_only: bool = True                 # nothing but PREFIX and BASE (an update with no operation)
 
 
 # Inside a run of name characters that is not a prefixed name (no colon follows), the words
@@ -336,16 +337,17 @@ def _inspect(text: str, base: str) -> Inspection:
     i = 0
     while i < len(toks):
         t = toks[i]
+        word = t.text.upper() if t.kind == "word" else None
+        if word in ("PREFIX", "BASE") and (taken := names.declare(toks, i)):
+            i += taken
+            continue
+        result.prologue_only = False
         if t.kind == "unterminated":
             result.unterminated = True
-        word = t.text.upper() if t.kind == "word" else None
         if t.text == "{":
             depth += 1
         elif t.text == "}":
             depth = max(0, depth - 1)
-        elif word in ("PREFIX", "BASE") and (taken := names.declare(toks, i)):
-            i += taken
-            continue
         elif word in QUERY_FORMS and result.form is None and not result.is_update and depth == 0:
             result.form = word
         elif word in UPDATE_KEYWORDS and depth == 0 and result.form is None:
