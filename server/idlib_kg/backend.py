@@ -117,7 +117,7 @@ def check_portable(query: str) -> None:
             raise QueryError("DEFINE is not SPARQL (a Virtuoso pragma) and is not accepted here; "
                              "remove it")
     names = Names()
-    for iri in expanded_iris(query, names):
+    for iri in expanded_iris(toks, names):
         scheme, colon, _ = iri.partition(":")
         if colon and scheme.lower() in VIRTUOSO_SQL_SCHEMES:
             raise QueryError(f"{iri[:80]} names one of the store's SQL functions ({scheme}:), which "

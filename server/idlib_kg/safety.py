@@ -198,12 +198,11 @@ class Names:
         return 0
 
 
-def expanded_iris(text: str, names: Names | None = None) -> Iterator[str]:
-    """Every IRI of `text` as the engine reads it (`names`, a new Names if not given), declared
-    ones included: each IRI written in full, each prefixed name, and each PREFIX namespace and
-    BASE."""
+def expanded_iris(toks: list[Token], names: Names | None = None) -> Iterator[str]:
+    """Every IRI of a query's tokens as the engine reads them (`names`, a new Names if not
+    given), declared ones included: each IRI written in full, each prefixed name, and each
+    PREFIX namespace and BASE."""
     names = names if names is not None else Names()
-    toks = tokenize(text)
     i = 0
     while i < len(toks):
         taken = names.declare(toks, i)
@@ -224,6 +223,8 @@ def _offset(text: str, line_column: str) -> int:
     line, column = (int(n) for n in line_column.split(":"))
     lines = text.split("\n")
     return sum(len(l) + 1 for l in lines[:line - 1]) + column - 1
+
+
 #: prefixes an error message names at most (a query of thousands of them gets a short answer)
 MAX_NAMED_PREFIXES = 10
 
@@ -398,17 +399,15 @@ def hidden_outbound(text: str) -> str | None:
     `<`. A `#` starts a comment: it is read from the end of that line. Bounded by a budget of
     characters lexed again."""
     last = max(m.start() for m in _OUTBOUND.finditer(text))
-    main = tokenize(text)
     starts: set[int] = set()
     todo: list[tuple[int, int]] = []  # other readings: (where lexing starts, where comparing does)
     line_ends: list[int] | None = None
-    for t in main:
-        starts.add(t.start)
-        reason = _glued(text, t)
-        if reason:
-            return reason
+
+    def other_reading(t: Token) -> None:
+        """Plan the other reading of `t`, an IRI before the last keyword spelled, if it has one."""
+        nonlocal line_ends
         if t.kind != "iri" or t.start >= last:
-            continue
+            return
         if "'" in t.text or '"' in t.text:
             todo.append((t.start + 1, t.start + len(t.text)))
         elif "#" in t.text:
@@ -417,6 +416,13 @@ def hidden_outbound(text: str) -> str | None:
             k = bisect_right(line_ends, t.start + t.text.index("#"))
             if k < len(line_ends):  # else the comment runs to the end: it hides, never shows
                 todo.append((line_ends[k], line_ends[k]))
+
+    for t in tokenize(text):
+        starts.add(t.start)
+        reason = _glued(text, t)
+        if reason:
+            return reason
+        other_reading(t)
     budget = 4 * len(text) + 65_536
     done: set[int] = set()
     while todo:
@@ -440,8 +446,7 @@ def hidden_outbound(text: str) -> str | None:
             reason = _glued(text, t, strict=False)
             if reason:
                 return reason
-            if t.kind == "iri" and t.start < last and ("'" in t.text or '"' in t.text or "#" in t.text):
-                todo.append((t.start + 1, t.start + len(t.text)))
+            other_reading(t)
         else:  # lexed to the end (a trailing comment is skipped whole: count it)
             budget -= len(text) - start
         if budget < 0:
