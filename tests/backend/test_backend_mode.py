@@ -19,7 +19,7 @@ import requests
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
 
 from idlib_kg.export import load_dataset
-from stores.services import REPO_ROOT, OxigraphServer, free_port, require, which
+from stores.services import REPO_ROOT, OxigraphServer, free_port, require, start_recorder, which
 from stores.test_load_stores import CASES, embedded_answer, remote_answer
 
 from .conftest import MAX_ROWS
@@ -105,21 +105,8 @@ def test_what_the_store_would_read_as_sql_is_refused_however_written(backend):
     runs fn:doc as an SQL procedure (it crashed Virtuoso 7.2), predeclares those prefixes, and
     ends a # comment only at a line feed, so a lone CR could hide text from the checks. Each is
     refused before the store sees the query, and the listener named never hears from anyone."""
-    hits: list[str] = []
-
-    class Listener(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"internal-secret")
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Listener)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{httpd.server_address[1]}/forged"
+    listener = start_recorder(b"internal-secret", "text/plain")
+    url = f"{listener.url}forged"
     get = f"http_get('{url}') AS ?x) {{}}"
     cases = [(f"SELECT (bif:{get}", "SQL functions"),
              (f"SELECT (<bif:http_get>('{url}') AS ?x) {{}}", "SQL functions"),
@@ -137,8 +124,8 @@ def test_what_the_store_would_read_as_sql_is_refused_however_written(backend):
             r = requests.get(backend.endpoint, params={"query": query}, timeout=60)
             assert r.status_code == 400 and why in r.text, (query, r.status_code, r.text)
     finally:
-        httpd.shutdown()
-    assert hits == []
+        listener.server.shutdown()
+    assert listener.requests == []
 
 
 def test_service_is_refused_without_allow_list(backend):
